@@ -6,7 +6,9 @@ and leave the commit to the web request or CLI command (STYLE habit 3).
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -76,3 +78,17 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker:
     """Sessions that keep loaded objects usable after commit (views render after committing)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+#: The embedded default database: SQLite under the project's ``instance/`` folder.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = PROJECT_ROOT / "instance"
+
+
+def database_url_from_env(environ: dict[str, str] | None = None) -> str:
+    """``MINYI_DATABASE_URL`` or the embedded SQLite file ``instance/minyi.db``."""
+    env = os.environ if environ is None else environ
+    url = env.get("MINYI_DATABASE_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite:///{INSTANCE_PATH / 'minyi.db'}"

@@ -1,9 +1,9 @@
 """Minyi's typed SQLAlchemy 2.0 models (DESIGN §4). Importing this package registers them all."""
 
+from survey.models import frozen_runs  # noqa: F401  (registers the freezing triggers)
 from survey.models.audit import AuditLog
 from survey.models.components import ComponentScore
 from survey.models.evaluations import EvaluationResult, EvaluationRun, RunStatus
-from survey.models import frozen_runs  # noqa: F401  (registers the freezing triggers)
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion, VersionStatus
 from survey.models.submissions import (
     Channel,

@@ -1,0 +1,128 @@
+"""Minyi's web layer: the application factory (the only package that imports Flask)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from survey.db import INSTANCE_PATH, PROJECT_ROOT
+
+TRANSLATION_AREAS = ("core", "questionnaire", "admin", "collection", "office")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; ``test_config`` overrides settings read from the environment."""
+    from app.config import load_config
+
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_PATH),
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder="templates",
+    )
+    environ = None
+    if test_config and "ENVIRON" in test_config:
+        environ = test_config.pop("ENVIRON")
+    app.config.from_mapping(load_config(environ))
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        str(PROJECT_ROOT / "translations" / area) for area in TRANSLATION_AREAS
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.authz import init_authz
+    from app.database import db_session, init_database
+    from app.extensions import babel, csrf, limiter, login_manager
+    from app.i18n import init_i18n, select_locale
+    from app.security import init_security
+    from survey.models import User
+
+    init_database(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai")
+    app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    init_i18n(app)
+    init_authz(app)
+    init_security(app)
+
+    @app.context_processor
+    def _roles() -> dict[str, object]:
+        from app.authz import has_role
+        from survey.models import Role
+
+        return {"has_role": has_role, "Role": Role, "url_map_endpoints": app.view_functions}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import admin, office
+    from app.auth.views import bp as auth_bp
+    from app.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(office.bp)
+    for name in ("app.api", "app.collect", "app.results"):
+        _register_optional(app, name)
+
+
+def _register_optional(app: Flask, module: str) -> None:
+    """Feature packages register themselves through ``init_app(app)`` when present."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        return
+    importlib.import_module(module).init_app(app)
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> tuple[str, int]:
+        message = _("The form has expired or was not sent from this site. Please reload the page and try again.")
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+        messages = {
+            403: _("You do not have permission to open this page."),
+            404: _("This page does not exist."),
+            405: _("This action is not allowed here."),
+            413: _("The upload is too large."),
+            429: _("Too many requests. Please wait a moment and try again."),
+        }
+        code = error.code or 500
+        message = messages.get(code, error.description or _("Something went wrong."))
+        response = error.get_response()
+        body = render_template("error.html", code=code, message=message)
+        response.set_data(body)
+        response.content_type = "text/html; charset=utf-8"
+        return response

@@ -1,0 +1,53 @@
+"""Language selection: zh_CN by default, English on request; a cookie remembers the choice."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, request
+from flask_babel import get_locale, gettext
+from werkzeug.wrappers import Response
+
+from app.authz import public
+from survey.i18n import install_translator
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+COOKIE = "minyi_lang"
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return "zh_CN"
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go back to; anything pointing elsewhere becomes ``default``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+@bp.get("/lang/<code>")
+@public
+def switch(code: str) -> Response:
+    """Switch the interface language and return to the page the user was on."""
+    response = redirect(safe_next(request.args.get("next")), code=303)
+    if code in LANGUAGES:
+        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def current_language() -> str:
+    """``zh`` or ``en``: the language key used inside questionnaire definitions."""
+    return "en" if str(get_locale()) == "en" else "zh"
+
+
+def init_i18n(app: Flask) -> None:
+    app.register_blueprint(bp)
+    install_translator(gettext)
+
+    @app.context_processor
+    def _languages() -> dict[str, object]:
+        return {"LANGUAGES": LANGUAGES, "current_language": current_language}
