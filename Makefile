@@ -27,7 +27,7 @@ install-test: $(VENV)/.installed-test translations browsers
 ## Compile every gettext catalog (translations/<area>/<lang>/LC_MESSAGES/messages.po).
 translations: $(STAMP)
 	@for po in translations/*/*/LC_MESSAGES/messages.po; do \
-	  [ -f "$$po" ] && $(VENV)/bin/pybabel compile --use-fuzzy -i "$$po" -o "$${po%.po}.mo" -q || exit 1; \
+	  [ -f "$$po" ] && $(VENV)/bin/pybabel compile --use-fuzzy -i "$$po" -o "$${po%.po}.mo" || exit 1; \
 	done
 
 ## Debian's chromium for the browser tests (Playwright drives it; no browser download).

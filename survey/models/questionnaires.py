@@ -54,6 +54,10 @@ class QuestionnaireVersion(Base):
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("status", VersionStatus.DRAFT)
+        super().__init__(**kwargs)
+
     @property
     def is_editable(self) -> bool:
         return self.status == VersionStatus.DRAFT

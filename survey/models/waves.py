@@ -78,6 +78,11 @@ class Wave(Base):
         back_populates="wave", cascade="all, delete-orphan"
     )
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("state", WaveState.DRAFT)
+        kwargs.setdefault("settings", {})
+        super().__init__(**kwargs)
+
     def open(self) -> None:
         """draft → open. A closed wave stays closed (results may already be computed on it)."""
         if self.state != WaveState.DRAFT:
