@@ -81,25 +81,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import admin, office
+    from app import admin, api, collect, office
     from app.auth.views import bp as auth_bp
     from app.public.views import bp as public_bp
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(office.bp)
-    for name in ("app.api", "app.collect", "app.results"):
-        _register_optional(app, name)
-
-
-def _register_optional(app: Flask, module: str) -> None:
-    """Feature packages register themselves through ``init_app(app)`` when present."""
-    import importlib.util
-
-    if importlib.util.find_spec(module) is None:
-        return
-    importlib.import_module(module).init_app(app)
+    for bp in (public_bp, auth_bp, collect.bp, admin.bp, office.bp, api.bp):
+        app.register_blueprint(bp)
 
 
 def _register_error_pages(app: Flask) -> None:

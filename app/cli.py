@@ -59,7 +59,12 @@ def create_user_command(
 
 
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(create_user_command)
-    from app import cli_demo
+    """Add this module's commands and those of every ``app/cli_*.py`` module (its COMMANDS)."""
+    import app as package
+    from app.discovery import import_submodules
 
-    app.cli.add_command(cli_demo.seed_demo_command)
+    app.cli.add_command(create_user_command)
+    for module in import_submodules(package.__name__, package.__path__):
+        if module.__name__.rsplit(".", 1)[1].startswith("cli_"):
+            for command in module.COMMANDS:
+                app.cli.add_command(command)

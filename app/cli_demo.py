@@ -40,3 +40,6 @@ def seed_demo_command(responses: int) -> None:
     if logins_path.exists():
         click.echo(logins_path.read_text(encoding="utf-8").rstrip())
     click.echo(report.wave_id)
+
+
+COMMANDS = [seed_demo_command]
