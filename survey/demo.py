@@ -153,7 +153,6 @@ def _responses(session: Session, wave: Wave, version: QuestionnaireVersion, unit
     options = list(definition.scored_items[0].option_names)
     missing_index = next(i for i, name in enumerate(options) if name == "9")
     n_districts = len(DISTRICTS)
-    dept_units = units[n_districts:]
 
     age = rng.choice(len(AGE_BANDS), size=n, p=AGE_SAMPLE)
     sex = rng.choice(2, size=n, p=SEX_SAMPLE)
