@@ -1,0 +1,155 @@
+"""Comprehensive score, annual index and CONSEC_BOTTOM (DESIGN §7c, §7e, §7f)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.flags import ADJ_NOT_SIG, BOTTOM_NOT_SIG
+from analysis.inputs import ComponentScores
+from analysis.ranking import POOR, group_ranks, tiers
+
+
+@dataclass(frozen=True, eq=False)
+class ComprehensiveResult:
+    """Totals, ranks and tiers within peer groups (arrays aligned with units)."""
+
+    total: np.ndarray
+    total_rank: np.ndarray  #: float, NaN where the total is unknown
+    total_tier: np.ndarray  #: object array of tiers (None where unranked)
+    bonus_capped: np.ndarray  #: bool
+    rank_unstable: np.ndarray  #: bool; False when no sensitivity points were given
+    ranks_by_method: Mapping[str, np.ndarray]  #: total ranks with social points under M1..M4
+
+
+def _full(value: np.ndarray | None, default: float, n: int) -> np.ndarray:
+    return np.full(n, float(default)) if value is None else np.asarray(value, dtype=float)
+
+
+def comprehensive_scores(
+    components: ComponentScores,
+    social_points: np.ndarray,
+    groups: np.ndarray,
+    *,
+    social_max: float = 20.0,
+    base_max: float = 30.0,
+    diff_max: float = 50.0,
+    bonus_cap: float = 5.0,
+    unit_codes: Sequence[str] | None = None,
+    sensitivity_points: Mapping[str, np.ndarray] | None = None,
+    rank_unstable_places: int = 2,
+) -> ComprehensiveResult:
+    """Total = Base + Differential + Social + min(Bonus, cap) − Deduction, ranked within groups.
+
+    Scores are used as imported; ``base_max + diff_max + social_max`` must be 100 for every
+    unit. A bonus above its cap sets BONUS_CAPPED; ``veto`` forces the tier 较差 but keeps the
+    rank. RANK_UNSTABLE when the total rank moves over ``rank_unstable_places`` or more places
+    across the social points of M1..M4 (``sensitivity_points``).
+
+    Raises
+    ------
+    ValueError
+        Listing every unit whose maxima do not sum to 100 or whose score lies outside 0..max.
+
+    Examples
+    --------
+    Golden example of DESIGN §7 (M2 social points):
+
+    >>> c = ComponentScores(base=np.array([28.5, 29.0, 27.0]), diff=np.array([44.0, 46.5, 42.0]),
+    ...                     bonus=np.array([2.0, 1.0, 3.5]))
+    >>> r = comprehensive_scores(c, np.array([18.856667, 12.0, 20.0]), np.zeros(3, int))
+    >>> r.total.round(4), r.total_rank, r.total_tier
+    (array([93.3567, 88.5   , 92.5   ]), array([1., 3., 2.]), array(['优秀', '较差', '良好'], dtype=object))
+    """
+    sp = np.asarray(social_points, dtype=float)
+    n = sp.size
+    codes = list(unit_codes) if unit_codes is not None else [str(i) for i in range(n)]
+    base, diff, bonus = (np.asarray(a, dtype=float) for a in (components.base, components.diff, components.bonus))
+    bmax = _full(components.base_max, base_max, n)
+    dmax = _full(components.diff_max, diff_max, n)
+    cap = _full(components.bonus_cap, bonus_cap, n)
+    deduction = _full(components.deduction, 0.0, n)
+    veto = np.zeros(n, dtype=bool) if components.veto is None else np.asarray(components.veto, dtype=bool)
+    errors = []
+    for i in range(n):
+        if abs(bmax[i] + dmax[i] + social_max - 100.0) > 1e-9:
+            errors.append(f"{codes[i]}: base_max + diff_max + social max = "
+                          f"{bmax[i]:g} + {dmax[i]:g} + {social_max:g}, must be 100")
+        for name, val, hi in (("base_score", base[i], bmax[i]), ("diff_score", diff[i], dmax[i])):
+            if not 0.0 <= val <= hi:
+                errors.append(f"{codes[i]}: {name} {val:g} must lie in 0..{hi:g}")
+        if bonus[i] < 0 or deduction[i] < 0 or cap[i] < 0:
+            errors.append(f"{codes[i]}: bonus, bonus_cap and deduction must be >= 0")
+    if errors:
+        raise ValueError("; ".join(errors))
+    fixed = base + diff + np.minimum(bonus, cap) - deduction
+    total = fixed + sp
+    rank = group_ranks(total, groups)
+    tier = tiers(rank, groups)
+    tier[veto & np.isfinite(rank)] = POOR
+    by_method: dict[str, np.ndarray] = {}
+    unstable = np.zeros(n, dtype=bool)
+    if sensitivity_points:
+        for m, pts in sensitivity_points.items():
+            by_method[m] = group_ranks(fixed + np.asarray(pts, dtype=float), groups)
+        stack = np.vstack(list(by_method.values()))
+        finite = np.isfinite(stack).all(axis=0)
+        spread = np.where(finite, np.ptp(np.where(finite, stack, 0.0), axis=0), 0.0)
+        unstable = spread >= rank_unstable_places
+    return ComprehensiveResult(total, rank, tier, bonus > cap, unstable, by_method)
+
+
+def annual_index(si: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Annual SI = mean of the quarterly SIs, SE = sqrt(Σ SE_q²)/Q (Q = 4 for a full year).
+
+    ``si`` and ``se`` have shape (Q, U); quarters where a unit has no SI (NaN) are left out and
+    the third result says how many quarters each unit had.
+
+    Examples
+    --------
+    >>> si = np.array([[80.0, 70.0], [82.0, 72.0], [84.0, np.nan], [86.0, 76.0]])
+    >>> se = np.full((4, 2), 2.0)
+    >>> annual_index(si, se)
+    (array([83.        , 72.66666667]), array([1.        , 1.15470054]), array([4, 3]))
+    """
+    si, se = np.atleast_2d(np.asarray(si, float)), np.atleast_2d(np.asarray(se, float))
+    ok = np.isfinite(si) & np.isfinite(se)
+    q = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(q > 0, np.where(ok, si, 0.0).sum(axis=0) / q, np.nan)
+        err = np.where(q > 0, np.sqrt(np.where(ok, se**2, 0.0).sum(axis=0)) / q, np.nan)
+    return mean, err, q
+
+
+@dataclass(frozen=True)
+class ConsecBottom:
+    """CONSEC_BOTTOM for one unit: 较差 total tier in both years, with each year's significance."""
+
+    unit_code: str
+    year1_significant: bool  #: that year's social placement carried neither BOTTOM_NOT_SIG nor ADJ_NOT_SIG
+    year2_significant: bool
+
+
+def consec_bottom(
+    year1: Mapping[str, tuple[str | None, Sequence[str]]],
+    year2: Mapping[str, tuple[str | None, Sequence[str]]],
+) -> list[ConsecBottom]:
+    """Units whose total tier is 较差 in two consecutive years (``unit code -> (total_tier, flags)``).
+
+    Examples
+    --------
+    >>> y1 = {"A": ("较差", ["BOTTOM_NOT_SIG"]), "B": ("较差", []), "C": ("良好", [])}
+    >>> y2 = {"A": ("较差", []), "B": ("一般", []), "C": ("较差", [])}
+    >>> consec_bottom(y1, y2)
+    [ConsecBottom(unit_code='A', year1_significant=False, year2_significant=True)]
+    """
+    out = []
+    for code in sorted(set(year1) & set(year2)):
+        (t1, f1), (t2, f2) = year1[code], year2[code]
+        if t1 == POOR and t2 == POOR:
+            sig1 = not ({BOTTOM_NOT_SIG, ADJ_NOT_SIG} & set(f1))
+            sig2 = not ({BOTTOM_NOT_SIG, ADJ_NOT_SIG} & set(f2))
+            out.append(ConsecBottom(code, sig1, sig2))
+    return out

@@ -1,0 +1,123 @@
+"""Quality flags as pure, vectorised functions (DESIGN §7g).
+
+Respondent flags are boolean arrays (one per submission or per rating); unit flags are sets of
+names per unit. Names are plain upper-case strings so survey/ can store them as they are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Respondent flags
+DUPLICATE = "DUPLICATE"
+INSUFFICIENT_ITEMS = "INSUFFICIENT_ITEMS"
+SPEEDING = "SPEEDING"
+STRAIGHTLINE = "STRAIGHTLINE"
+BURST = "BURST"
+HONEYPOT = "HONEYPOT"
+STAFF_OF_UNIT = "STAFF_OF_UNIT"
+# Unit flags
+LOW_N = "LOW_N"
+WIDE_CI = "WIDE_CI"
+LOW_NEFF = "LOW_NEFF"
+HIGH_DK = "HIGH_DK"
+QUOTA_SHORTFALL = "QUOTA_SHORTFALL"
+TOPBOX_ANOMALY = "TOPBOX_ANOMALY"
+ADJ_NOT_SIG = "ADJ_NOT_SIG"
+BOTTOM_NOT_SIG = "BOTTOM_NOT_SIG"
+RANK_UNSTABLE = "RANK_UNSTABLE"
+BONUS_CAPPED = "BONUS_CAPPED"
+CONSEC_BOTTOM = "CONSEC_BOTTOM"
+CELL_COLLAPSED = "CELL_COLLAPSED"
+
+
+def duplicate_flags(linkage: np.ndarray) -> np.ndarray:
+    """Flag every submission whose linkage key already occurred earlier (DUPLICATE).
+
+    Submissions must be in submission order (earliest first, ties by id); the first one with a
+    key is kept. Keys below 0 mean "no key" and are never duplicates.
+
+    Examples
+    --------
+    >>> duplicate_flags(np.array([7, 3, -1, 7, -1, 3]))
+    array([False, False, False,  True, False,  True])
+    """
+    keys = np.asarray(linkage)
+    out = np.zeros(keys.shape[0], dtype=bool)
+    has = keys >= 0
+    if not has.any():
+        return out
+    idx = np.flatnonzero(has)
+    _, first = np.unique(keys[idx], return_index=True)
+    out[idx] = True
+    out[idx[first]] = False
+    return out
+
+
+def speeding_flags(duration: np.ndarray, channel: np.ndarray, fraction: float = 1.0 / 3.0) -> np.ndarray:
+    """Flag submissions faster than ``fraction`` of their channel's median duration (SPEEDING).
+
+    Unknown durations (NaN) are neither flagged nor part of the median.
+
+    Examples
+    --------
+    >>> speeding_flags(np.array([300.0, 90.0, 330.0, np.nan, 20.0]), np.array([0, 0, 0, 0, 1]))
+    array([False,  True, False, False, False])
+    """
+    dur = np.asarray(duration, dtype=float)
+    chan = np.asarray(channel)
+    out = np.zeros(dur.shape[0], dtype=bool)
+    known = ~np.isnan(dur)
+    for c in np.unique(chan[known]):
+        sel = known & (chan == c)
+        med = float(np.median(dur[sel]))
+        out[sel] = dur[sel] < fraction * med
+    return out
+
+
+def straightline_flags(answers: np.ndarray, missing: np.ndarray, min_items: int = 3) -> np.ndarray:
+    """Flag ratings whose non-missing answers all pick the same option, over >= ``min_items`` items.
+
+    Parameters
+    ----------
+    answers : (R, J) int array of option indexes, -1 = not answered.
+    missing : (R, J) bool array, True where the answer is a missing code (说不清/不了解/拒答).
+    min_items : least number of non-missing answers for the flag (DESIGN: 3).
+
+    Examples
+    --------
+    >>> a = np.array([[3, 3, 3], [0, 5, 0], [1, 1, 2]])
+    >>> straightline_flags(a, a == 5)
+    array([ True, False, False])
+    """
+    a = np.asarray(answers)
+    scored = (a >= 0) & ~np.asarray(missing)
+    count = scored.sum(axis=1)
+    big = np.iinfo(np.int64).max
+    lo = np.where(scored, a, big).min(axis=1)
+    hi = np.where(scored, a, -1).max(axis=1)
+    return (count >= min_items) & (lo == hi)
+
+
+def topbox_anomaly(rate: np.ndarray, groups: np.ndarray, k: float = 3.0) -> np.ndarray:
+    """Flag units whose top-box share exceeds their peer group's median + k·MAD (TOPBOX_ANOMALY).
+
+    MAD is the raw median absolute deviation from the group median; NaN rates are ignored.
+
+    Examples
+    --------
+    >>> topbox_anomaly(np.array([0.40, 0.42, 0.41, 0.95, 0.39]), np.zeros(5, dtype=int))
+    array([False, False, False,  True, False])
+    """
+    r = np.asarray(rate, dtype=float)
+    g = np.asarray(groups)
+    out = np.zeros(r.shape[0], dtype=bool)
+    for code in np.unique(g):
+        sel = (g == code) & ~np.isnan(r)
+        if sel.sum() < 3:
+            continue
+        vals = r[sel]
+        med = np.median(vals)
+        mad = np.median(np.abs(vals - med))
+        out[sel] = vals > med + k * mad + 1e-12
+    return out

@@ -1,0 +1,205 @@
+"""The single entry point survey/ calls: :func:`evaluate_wave` (DESIGN §3, §7)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from analysis import flags as F
+from analysis.comprehensive import comprehensive_scores
+from analysis.config import METHOD_VERSION, ScoringConfig
+from analysis.inputs import ComponentScores, WaveInput
+from analysis.placement import place_units
+from analysis.results import Sensitivity, UnitRow, WaveResult
+from analysis.scoring import item_table, respondent_scores
+from analysis.unit_index import unit_cell_stats, unit_index_from_stats
+from analysis.weighting import quota_reports, weight_respondents
+
+
+def _any(flags: dict[str, np.ndarray], names: set[str], size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=bool)
+    for name in names & set(flags):
+        out |= flags[name]
+    return out
+
+
+def _int_or_none(x: float) -> int | None:
+    return int(x) if np.isfinite(x) else None
+
+
+def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveResult:
+    """Score, weight and place every unit of one wave; one row per unit (DESIGN §7, §8).
+
+    Steps: item → respondent scores; respondent flags (DUPLICATE, SPEEDING, STRAIGHTLINE,
+    INSUFFICIENT_ITEMS plus the preset ones) and exclusions; raking of the persons with a
+    counted rating; unit index, SE, CI, n_eff, top-2 rate and dk_rate; Fay–Herriot shrinkage;
+    social points M1–M5, ranks, tiers, rank intervals and significance flags; unit flags;
+    the comprehensive total when ``inp.components`` is given.
+
+    Parameters
+    ----------
+    inp : the wave as arrays (see :class:`analysis.WaveInput`).
+    config : scoring parameters; default ``ScoringConfig()``.
+
+    Raises
+    ------
+    ValueError
+        Listing every malformed input field; :class:`analysis.RakingError` when the margins
+        cannot be met.
+
+    Examples
+    --------
+    >>> from analysis import ItemSpec, ScoringConfig, WaveInput
+    >>> nan = float("nan")
+    >>> item = ItemSpec("q1", 1.0, (100, 80, 60, 40, 0, nan), overall=True)
+    >>> inp = WaveInput(design_weight=np.ones(4), rating_submission=np.arange(4),
+    ...                 rating_unit=np.array([0, 0, 1, 1]), answers=np.array([[0], [1], [1], [3]]),
+    ...                 items=[item], unit_codes=["A", "B"], unit_names=["甲", "乙"],
+    ...                 peer_groups=["g", "g"])
+    >>> res = evaluate_wave(inp, ScoringConfig(n_min=2))
+    >>> [(r.unit_code, r.si, r.social_points, r.social_tier) for r in res.rows]
+    [('A', 90.0, 20.0, '优秀'), ('B', 60.0, 12.0, '较差(待复核)')]
+    """
+    config = config or ScoringConfig()
+    errs = inp.validate()
+    if errs:
+        raise ValueError("; ".join(f"{name}: {msg}" for name, msg in errs))
+    s, r, u = inp.n_submissions, inp.n_ratings, inp.n_units
+    answers = np.asarray(inp.answers)
+    table = item_table(inp.items, config.substantive_points())
+    scores = respondent_scores(answers, table, config.min_answered_weight)
+
+    sub_flags = {k: np.asarray(v, dtype=bool) for k, v in inp.submission_flags.items()}
+    linkage = np.full(s, -1) if inp.linkage is None else np.asarray(inp.linkage)
+    sub_flags[F.DUPLICATE] = F.duplicate_flags(linkage) | sub_flags.get(F.DUPLICATE, np.zeros(s, bool))
+    if inp.duration is not None:
+        channel = np.zeros(s, dtype=np.int64) if inp.channel is None else np.asarray(inp.channel)
+        sub_flags[F.SPEEDING] = F.speeding_flags(inp.duration, channel, config.speeding_fraction)
+    rat_flags = {k: np.asarray(v, dtype=bool) for k, v in inp.rating_flags.items()}
+    rat_flags[F.INSUFFICIENT_ITEMS] = ~scores.sufficient
+    rat_flags[F.STRAIGHTLINE] = F.straightline_flags(answers, scores.missing, config.straightline_min_items)
+
+    excluding = set(config.excluding_flags)
+    rs = np.asarray(inp.rating_submission, dtype=np.int64)
+    ru = np.asarray(inp.rating_unit, dtype=np.int64)
+    sub_out = _any(sub_flags, excluding, s)[rs]
+    # dk_rate is over ratings kept apart from INSUFFICIENT_ITEMS, the very thing it measures
+    dk_pool = ~(sub_out | _any(rat_flags, excluding - {F.INSUFFICIENT_ITEMS}, r))
+    counted = dk_pool & ~(rat_flags[F.INSUFFICIENT_ITEMS] if F.INSUFFICIENT_ITEMS in excluding else False)
+    person = np.zeros(s, dtype=bool)
+    person[rs[counted]] = True
+
+    wts = weight_respondents(inp, person, config)
+    n_cells = wts.cell_factor.size
+    crs = rs[counted]
+    d = np.asarray(inp.design_weight, dtype=float)[crs]
+    j0 = table.overall
+    top2 = topbox = answered = None
+    if j0 >= 0:
+        opt = answers[counted, j0]
+        answered = (opt >= 0) & ~scores.missing[counted, j0]
+        safe = np.clip(opt, 0, None)
+        top2 = table.top2[j0, safe] & answered
+        topbox = table.topbox[j0, safe] & answered
+    stats = unit_cell_stats(ru[counted], wts.cell[crs], d, scores.y[counted], u, n_cells,
+                            top2=top2, topbox=topbox, overall_answered=answered)
+    idx = unit_index_from_stats(stats, wts.cell_factor, config.z_crit)
+    dk_num = np.bincount(ru[dk_pool], weights=scores.n_missing[dk_pool], minlength=u)
+    dk_den = np.bincount(ru[dk_pool], weights=scores.n_answered[dk_pool], minlength=u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dk_rate = np.where(dk_den > 0, dk_num / dk_den, np.nan)
+    n_opts = table.points.shape[1]
+    dist = np.zeros((u, n_opts))
+    if j0 >= 0:
+        opt = answers[counted, j0]
+        given = opt >= 0
+        w_r = wts.weights[crs]
+        dist = np.bincount(ru[counted][given] * n_opts + opt[given], weights=w_r[given],
+                           minlength=u * n_opts).reshape(u, n_opts)
+        tot = dist.sum(axis=1, keepdims=True)
+        dist = np.divide(dist, tot, out=np.zeros_like(dist), where=tot > 0)
+
+    _, groups = np.unique(np.asarray(inp.peer_groups, dtype=object).astype(str), return_inverse=True)
+    place = place_units(idx.si, idx.se, groups, config)
+    quotas = quota_reports(inp, wts, stats.n, config)
+    diagnostics = dataclasses.replace(wts.diagnostics, quotas=quotas)
+
+    unit_flags: list[set[str]] = [set(diagnostics.flags) for _ in range(u)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        checks = {
+            F.LOW_N: idx.n_valid < config.n_min,
+            F.WIDE_CI: config.z_crit * idx.se > config.wide_ci_half_width,
+            F.LOW_NEFF: idx.n_eff / idx.n_valid < config.low_neff_ratio,
+            F.HIGH_DK: dk_rate > config.high_dk_rate,
+            F.TOPBOX_ANOMALY: F.topbox_anomaly(idx.topbox_rate, groups, config.topbox_mad_k),
+            F.ADJ_NOT_SIG: place.adj_not_sig,
+            F.BOTTOM_NOT_SIG: place.bottom_not_sig,
+        }
+    for q in quotas:
+        if q.shortfall and q.unit >= 0:
+            unit_flags[q.unit].add(F.QUOTA_SHORTFALL)
+    for name, mask in checks.items():
+        for i in np.flatnonzero(mask):
+            unit_flags[i].add(name)
+
+    rows = []
+    for i in range(u):
+        rows.append(UnitRow(
+            unit_code=str(inp.unit_codes[i]), unit_name=str(inp.unit_names[i]),
+            peer_group=str(inp.peer_groups[i]), n_valid=int(idx.n_valid[i]), n_eff=float(idx.n_eff[i]),
+            sum_w=float(idx.sum_w[i]),
+            deff=float(idx.n_valid[i] / idx.n_eff[i]) if idx.n_valid[i] else float("nan"),
+            si=float(idx.si[i]), si_se=float(idx.se[i]), si_ci_low=float(idx.ci_low[i]),
+            si_ci_high=float(idx.ci_high[i]), sat_rate_top2=float(idx.sat_rate_top2[i]),
+            topbox_rate=float(idx.topbox_rate[i]), dk_rate=float(dk_rate[i]),
+            social_method=place.method_used[i], social_max=float(config.social_max),
+            social_points=float(place.points[i]), social_points_linear=float(place.points_linear[i]),
+            social_rank=_int_or_none(place.rank[i]), social_rank_low=_int_or_none(place.rank_low[i]),
+            social_rank_high=_int_or_none(place.rank_high[i]), social_tier=place.tier[i],
+            si_shrunk=float(place.shrunk.estimate[i]), si_shrunk_ci_low=float(place.shrunk.ci_low[i]),
+            si_shrunk_ci_high=float(place.shrunk.ci_high[i]), flags=tuple(sorted(unit_flags[i])),
+            method_version=METHOD_VERSION,
+        ))
+    result = WaveResult(
+        rows=tuple(rows),
+        sensitivity=Sensitivity(place.points_by_method, place.ranks_by_method, {}),
+        weighting=diagnostics, submission_weights=wts.weights, submission_flags=sub_flags,
+        rating_flags=rat_flags, rating_scores=scores.y, rating_counted=counted,
+        overall_distribution=dist, config_hash=config.config_hash(),
+    )
+    if inp.components is not None:
+        result = with_components(result, inp.components, config)
+    return result
+
+
+def with_components(result: WaveResult, components: ComponentScores, config: ScoringConfig) -> WaveResult:
+    """Add the comprehensive total, rank and tier (DESIGN §7f) to an evaluated wave.
+
+    Adds BONUS_CAPPED and RANK_UNSTABLE (total rank over M1–M4 social points) to the flags.
+
+    Examples
+    --------
+    See :func:`analysis.comprehensive_scores` for the arithmetic; this only joins its output
+    to the rows: ``evaluate_wave(dataclasses.replace(inp, components=c))`` is the same.
+    """
+    groups = np.unique([r.peer_group for r in result.rows], return_inverse=True)[1]
+    comp = comprehensive_scores(
+        components, np.array([r.social_points for r in result.rows]), groups,
+        social_max=config.social_max, base_max=config.base_max, diff_max=config.diff_max,
+        bonus_cap=config.bonus_cap, unit_codes=[r.unit_code for r in result.rows],
+        sensitivity_points=result.sensitivity.points, rank_unstable_places=config.rank_unstable_places,
+    )
+    rows = []
+    for i, row in enumerate(result.rows):
+        fl = set(row.flags)
+        if comp.bonus_capped[i]:
+            fl.add(F.BONUS_CAPPED)
+        if comp.rank_unstable[i]:
+            fl.add(F.RANK_UNSTABLE)
+        rows.append(dataclasses.replace(
+            row, total=float(comp.total[i]), total_rank=_int_or_none(comp.total_rank[i]),
+            total_tier=comp.total_tier[i], flags=tuple(sorted(fl)),
+        ))
+    sens = Sensitivity(result.sensitivity.points, result.sensitivity.ranks, comp.ranks_by_method)
+    return dataclasses.replace(result, rows=tuple(rows), sensitivity=sens)

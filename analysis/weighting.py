@@ -1,0 +1,130 @@
+"""Weights for a wave's respondents and their diagnostics (DESIGN §7b).
+
+The persons weighted are those with at least one counted rating; each of their ratings carries
+the person's weight.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from analysis.config import ScoringConfig
+from analysis.flags import CELL_COLLAPSED
+from analysis.inputs import WaveInput
+from analysis.raking import RakingError, joint_cells, rake_cells
+from analysis.results import QuotaReport, WeightingDiagnostics
+
+QUANTILES: tuple[float, ...] = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+
+
+class Weights(NamedTuple):
+    """Per-submission cell and weight plus what the unit statistics need."""
+
+    cell: np.ndarray  #: (S,) joint stratum cell, -1 where not weighted
+    cell_factor: np.ndarray  #: (C,) w = design weight × factor
+    cell_count: np.ndarray  #: (C,) weighted persons per cell
+    weights: np.ndarray  #: (S,) final weight, NaN where not weighted
+    dims: tuple[int, ...]
+    variables: tuple[str, ...]
+    categories: tuple[tuple[str, ...], ...]
+    diagnostics: WeightingDiagnostics
+
+
+def kish_n_eff(w: np.ndarray) -> float:
+    """Kish effective sample size (Σw)²/Σw².
+
+    Examples
+    --------
+    >>> round(kish_n_eff(np.array([1.2, 0.8, 1.0, 1.5, 0.5])), 4)
+    4.4803
+    """
+    w = np.asarray(w, dtype=float)
+    s2 = float(w @ w)
+    return float(w.sum() ** 2 / s2) if s2 > 0 else float("nan")
+
+
+def weight_respondents(inp: WaveInput, person: np.ndarray, config: ScoringConfig) -> Weights:
+    """Rake (or just scale) the design weights of the persons in ``person`` (bool, length S)."""
+    s = inp.n_submissions
+    d_all = np.asarray(inp.design_weight, dtype=float)
+    idx = np.flatnonzero(person)
+    d = d_all[idx]
+    variables = tuple(inp.strata)
+    cats = tuple(tuple(inp.strata[v].categories) for v in variables)
+    dims = tuple(len(c) for c in cats)
+    codes = [np.asarray(inp.strata[v].codes)[idx] for v in variables]
+    rake_now = config.raking and bool(inp.margins)
+    unknown = [v for v, c in zip(variables, codes, strict=True) if c.size and c.min() < 0]
+    if unknown and rake_now:
+        bad = int(np.count_nonzero(codes[variables.index(unknown[0])] < 0))
+        raise RakingError(f"{unknown[0]}: {bad} weighted respondents have no category (code -1)")
+    if unknown or not variables:
+        variables, cats, dims, codes = (), (), (), []
+    cell_p = joint_cells(codes, dims) if dims else np.zeros(idx.size, dtype=np.int64)
+    n_cells = int(np.prod(dims)) if dims else 1
+    if rake_now:
+        rr = rake_cells(
+            cell_p, d, variables, cats, inp.margins, tol=config.raking_tol,
+            max_iter=config.raking_max_iter, trim=(config.trim_low, config.trim_high),
+            empty_cell_policy=config.empty_cell_policy, collapse_neighbours=config.collapse_neighbours,
+            scope=config.raking_scope, district_variable=config.district_variable,
+        )
+        factor, w = rr.cell_factor, rr.weights
+        count = rr.cell_count
+        iters, err, errors, adjust, trimmed = rr.iterations, rr.max_rel_error, rr.margin_errors, rr.adjustments, rr.share_trimmed
+    else:
+        total = float(d.sum())
+        factor = np.full(n_cells, idx.size / total if total > 0 else 1.0)
+        w = d * factor[0]
+        count = np.bincount(cell_p, minlength=n_cells).astype(float)
+        iters, err, errors, adjust, trimmed = 0, 0.0, (), (), 0.0
+    cell = np.full(s, -1, dtype=np.int64)
+    cell[idx] = cell_p
+    weights = np.full(s, np.nan)
+    weights[idx] = w
+    n_eff = kish_n_eff(w)
+    qs = np.quantile(w, QUANTILES) if w.size else np.full(len(QUANTILES), np.nan)
+    small = []
+    k = config.small_cell_k
+    for c in np.flatnonzero((count > 0) & (count < k)):
+        pos = np.unravel_index(int(c), dims) if dims else ()
+        small.append((tuple(cats[a][p] for a, p in enumerate(pos)), int(count[c])))
+    diag = WeightingDiagnostics(
+        raked=rake_now, n=int(idx.size), n_eff=n_eff, deff=idx.size / n_eff if n_eff else float("nan"),
+        weight_min=float(w.min()) if w.size else float("nan"),
+        weight_max=float(w.max()) if w.size else float("nan"),
+        weight_ratio=float(w.max() / w.min()) if w.size else float("nan"),
+        weight_quantiles=tuple((q, float(v)) for q, v in zip(QUANTILES, qs, strict=True)),
+        share_trimmed=trimmed, max_rel_error=err, iterations=iters, margin_errors=tuple(errors),
+        adjustments=tuple(adjust), small_cells=tuple(small), empty_cells=int((count == 0).sum()),
+        quotas=(), flags=(CELL_COLLAPSED,) if any(a.startswith(CELL_COLLAPSED) for a in adjust) else (),
+    )
+    return Weights(cell, factor, count, weights, dims, variables, cats, diag)
+
+
+def quota_reports(inp: WaveInput, wts: Weights, unit_cell_counts: np.ndarray,
+                  config: ScoringConfig) -> tuple[QuotaReport, ...]:
+    """Achieved valid respondents per quota cell: per unit from its counted ratings, else persons."""
+    if not inp.quotas:
+        return ()
+    variables, cats, dims, person_count = wts.variables, wts.categories, wts.dims, wts.cell_count
+    n_cells = int(np.prod(dims)) if dims else 1
+    pos = np.unravel_index(np.arange(n_cells), dims) if dims else ()
+    out = []
+    for q in inp.quotas:
+        mask = np.ones(n_cells, dtype=bool)
+        for v, c in q.cell.items():
+            if v not in variables:
+                raise ValueError(f"quotas: variable {v!r} is not a stratum variable with known codes")
+            if c not in cats[variables.index(v)]:
+                raise ValueError(f"quotas: unknown category {c!r} of {v}")
+            mask &= pos[variables.index(v)] == cats[variables.index(v)].index(c)
+        if q.unit >= 0:
+            achieved = int(unit_cell_counts[q.unit, mask].sum())
+        else:
+            achieved = int(person_count[mask].sum())
+        out.append(QuotaReport(q.unit, tuple(sorted(q.cell.items())), float(q.target), achieved,
+                               achieved < config.quota_shortfall_ratio * q.target))
+    return tuple(out)

@@ -1,0 +1,148 @@
+"""DESIGN §7 "Golden example", reproduced to 4 decimals through ``evaluate_wave``.
+
+Source of every expected number: /work/shared/DESIGN.md §7, section "Golden example (a test
+must reproduce it to 4 decimals)". Raking is off and the table's final weights w are passed as
+design weights; thresholds LOW_N (n < 5) and WIDE_CI (half-width > 10) as the example says.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from analysis import ComponentScores, ItemSpec, ScoringConfig, WaveInput, evaluate_wave
+
+NAN = float("nan")
+#: answer codes 5..1 and 9 (不了解) -> option index; points 100/80/60/40/0, 9 missing
+CODES = {5: 0, 4: 1, 3: 2, 2: 3, 1: 4, 9: 5}
+POINTS = (100.0, 80.0, 60.0, 40.0, 0.0, NAN)
+
+# id, unit, person, q1, q2, q3, w  (DESIGN §7 golden table, in submission order)
+TABLE = [
+    ("A1", "A", "h01", 5, 5, 4, 1.2), ("A2", "A", "h02", 4, 4, 4, 0.8),
+    ("A3", "A", "h03", 5, 9, 5, 1.0), ("A4", "A", "h04", 3, 4, 3, 1.5),
+    ("A5", "A", "h05", 4, 5, 9, 0.5), ("B1", "B", "h11", 4, 3, 3, 1.0),
+    ("B2", "B", "h12", 3, 3, 2, 1.3), ("B3", "B", "h13", 5, 4, 4, 0.7),
+    ("B4", "B", "h14", 2, 3, 3, 1.0), ("B5", "B", "h15", 9, 9, 4, 1.0),
+    ("C1", "C", "h21", 4, 4, 5, 1.1), ("C2", "C", "h22", 5, 5, 5, 0.9),
+    ("C3", "C", "h23", 4, 3, 4, 1.0), ("C4", "C", "h24", 5, 4, 4, 1.0),
+    ("C5", "C", "h22", 1, 1, 1, 1.0),
+]
+UNITS = ["A", "B", "C"]
+
+
+def golden_input(with_components: bool = True) -> WaveInput:
+    persons = sorted({row[2] for row in TABLE})
+    answers = np.array([[CODES[c] for c in row[3:6]] for row in TABLE])
+    components = ComponentScores(
+        base=np.array([28.5, 29.0, 27.0]), diff=np.array([44.0, 46.5, 42.0]),
+        bonus=np.array([2.0, 1.0, 3.5]), deduction=np.zeros(3), veto=np.zeros(3, dtype=bool),
+    )
+    return WaveInput(
+        design_weight=np.array([row[6] for row in TABLE]),
+        linkage=np.array([persons.index(row[2]) for row in TABLE]),
+        rating_submission=np.arange(len(TABLE)),
+        rating_unit=np.array([UNITS.index(row[1]) for row in TABLE]),
+        answers=answers,
+        items=[ItemSpec("q1", 0.5, POINTS, overall=True), ItemSpec("q2", 0.25, POINTS),
+               ItemSpec("q3", 0.25, POINTS)],
+        unit_codes=UNITS, unit_names=["甲单位", "乙单位", "丙单位"], peer_groups=["县区"] * 3,
+        components=components if with_components else None,
+    )
+
+
+GOLDEN_CONFIG = ScoringConfig(raking=False, n_min=5, wide_ci_half_width=10.0)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return evaluate_wave(golden_input(), GOLDEN_CONFIG)
+
+
+# unit: n, SI, SE, CI low, CI high, n_eff  (DESIGN §7 golden table)
+EXPECTED = {
+    "A": (5, 83.7667, 7.9020, 68.2790, 99.2543, 4.4803),
+    "B": (4, 63.6250, 7.5986, 48.7320, 78.5180, 3.8278),
+    "C": (4, 87.1250, 4.9583, 77.4069, 96.8431, 3.9801),
+}
+# unit: M1, M2, M3, M4 points
+POINTS_EXPECTED = {
+    "A": (16.7533, 18.8567, 17.0782, 16.0000),
+    "B": (12.7250, 12.0000, 13.1964, 12.0000),
+    "C": (17.4250, 20.0000, 17.7254, 20.0000),
+}
+
+
+@pytest.mark.parametrize("code", UNITS)
+def test_unit_index(result, code):
+    row = result.row(code)
+    n, si, se, lo, hi, neff = EXPECTED[code]
+    assert row.n_valid == n
+    assert_allclose([row.si, row.si_se, row.si_ci_low, row.si_ci_high, row.n_eff], [si, se, lo, hi, neff],
+                    atol=5e-5)
+
+
+@pytest.mark.parametrize("code", UNITS)
+def test_points_all_methods(result, code):
+    i = UNITS.index(code)
+    got = [result.sensitivity.points[m][i] for m in ("M1", "M2", "M3", "M4")]
+    assert_allclose(got, POINTS_EXPECTED[code], atol=5e-5)
+    row = result.row(code)
+    assert row.social_method == "M2"
+    assert row.social_points == pytest.approx(POINTS_EXPECTED[code][1], abs=5e-5)
+    assert row.social_points_linear == pytest.approx(POINTS_EXPECTED[code][0], abs=5e-5)
+    assert row.social_max == 20.0
+
+
+def test_totals_ranks_tiers(result):
+    expected = {"A": (93.3567, 1, "优秀"), "C": (92.5000, 2, "良好"), "B": (88.5000, 3, "较差")}
+    for code, (total, rank, tier) in expected.items():
+        row = result.row(code)
+        assert row.total == pytest.approx(total, abs=5e-5)
+        assert (row.total_rank, row.total_tier) == (rank, tier)
+
+
+def test_social_tiers_and_bottom(result):
+    assert [result.row(c).social_tier for c in ("C", "A", "B")] == ["优秀", "良好", "较差(待复核)"]
+    assert [result.row(c).social_rank for c in ("C", "A", "B")] == [1, 2, 3]
+    assert "BOTTOM_NOT_SIG" in result.row("B").flags
+    a, b = result.row("A"), result.row("B")
+    z = (a.si - b.si) / np.hypot(a.si_se, b.si_se)
+    assert z == pytest.approx(1.8373, abs=5e-5)
+
+
+def test_dk_and_top2(result):
+    dk = {"A": 0.1333, "B": 0.1333, "C": 0.0}
+    top2 = {"A": 0.7000, "B": 0.4250, "C": 1.0000}
+    for code in UNITS:
+        assert result.row(code).dk_rate == pytest.approx(dk[code], abs=5e-5)
+        assert result.row(code).sat_rate_top2 == pytest.approx(top2[code], abs=5e-5)
+
+
+def test_unit_flags(result):
+    has = {code: set(result.row(code).flags) for code in UNITS}
+    assert {c for c in UNITS if "LOW_N" in has[c]} == {"B", "C"}
+    assert {c for c in UNITS if "WIDE_CI" in has[c]} == {"A", "B"}
+    assert {c for c in UNITS if "ADJ_NOT_SIG" in has[c]} == {"A", "B", "C"}
+    c, a = result.row("C"), result.row("A")
+    assert (c.si - a.si) / np.hypot(c.si_se, a.si_se) == pytest.approx(0.3600, abs=5e-5)
+    for code in UNITS:
+        assert list(result.row(code).flags) == sorted(result.row(code).flags)
+        assert result.row(code).method_version == "minyi-si/1.0"
+
+
+def test_respondent_flags(result):
+    ids = [row[0] for row in TABLE]
+    sub, rat = result.submission_flags, result.rating_flags
+    assert [ids[i] for i in np.flatnonzero(sub["DUPLICATE"])] == ["C5"]
+    assert [ids[i] for i in np.flatnonzero(rat["INSUFFICIENT_ITEMS"])] == ["B5"]
+    assert [ids[i] for i in np.flatnonzero(rat["STRAIGHTLINE"])] == ["A2", "C2", "C5"]
+    assert [ids[i] for i in np.flatnonzero(~result.rating_counted)] == ["B5", "C5"]
+    assert np.isnan(result.submission_weights[[9, 14]]).all()
+
+
+def test_entry_point_without_components_leaves_totals_empty():
+    res = evaluate_wave(golden_input(with_components=False), GOLDEN_CONFIG)
+    assert all(np.isnan(r.total) and r.total_rank is None for r in res.rows)
+    assert res.row("A").si == pytest.approx(83.7667, abs=5e-5)
