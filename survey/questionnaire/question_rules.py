@@ -131,7 +131,8 @@ class QuestionBuilder:
         label = ctx.texts(get.get("label"), f"{location}.label", required=True)
         hint = ctx.texts(get.get("hint"), f"{location}.hint", required=False)
         required = check_bool(get.get("required"), f"{location}.required", report)
-        relevant = self.condition(get.get("relevant"), f"{location}.relevant", kind)
+        relevant = self._expression(get.get("relevant"), f"{location}.relevant", kind, None,
+                                    position)
         constraint = self._expression(get.get("constraint"), f"{location}.constraint", kind,
                                       info, position + 1)
         message = ctx.texts(get.get("constraint_message"), f"{location}.constraint_message",

@@ -21,10 +21,10 @@ MINYI_COLUMNS = ["minyi_section_kind", "minyi_weight", "minyi_dimension", "minyi
 
 
 def _number_cell(value: int | float | None) -> int | float | str | None:
-    """A number, or its exact text when the spreadsheet's 15 digits would change it."""
+    """A number, or its exact text when openpyxl's ``%.16g`` would change it."""
     if value is None or isinstance(value, int) and abs(value) < 10**15:
         return value
-    if isinstance(value, float) and float(format(value, ".15g")) == value:
+    if isinstance(value, float) and float("%.16g" % value) == value:  # noqa: UP031 - as openpyxl
         return value
     return repr(value)
 
