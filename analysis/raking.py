@@ -122,8 +122,9 @@ def _trim(mass: np.ndarray, count: np.ndarray, factor: np.ndarray, lo: float, hi
     total = (mass * factor).sum()
     free = occupied & ~at_bound
     free_mass = (mass * clipped)[free].sum()
-    if free_mass > 0:
-        clipped = np.where(free, clipped * (total - (mass * clipped)[at_bound].sum()) / free_mass, clipped)
+    scale = (total - (mass * clipped)[at_bound].sum()) / free_mass if free_mass > 0 else 0.0
+    if scale > 0:  # otherwise the next raking pass rescales
+        clipped = np.where(free, clipped * scale, clipped)
     return clipped, change
 
 
@@ -154,21 +155,31 @@ def ipf(
     """
     factor = np.ones_like(mass)
     ndim = mass.ndim
+    history: list[float] = []
     for it in range(1, max_iter + 1):
-        for spec in specs:
-            cur = (mass * factor).sum(axis=spec.other_axes)
-            ratio = np.where(cur > 0, spec.target / np.where(cur > 0, cur, 1.0), 1.0)
-            factor = factor * _expand(ratio, spec.axes, ndim)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for spec in specs:
+                cur = (mass * factor).sum(axis=spec.other_axes)
+                ratio = np.where(cur > 0, spec.target / np.where(cur > 0, cur, 1.0), 1.0)
+                factor = factor * _expand(ratio, spec.axes, ndim)
+        if not np.isfinite(factor).all() or factor.max() > 1e150 or (factor[mass > 0] < 1e-150).any():
+            raise RakingError(
+                f"raking diverged after {it} iterations: the margins cannot all be met by the "
+                f"sample's occupied cells (margin {specs[0].variable} and the others conflict)"
+            )
         change = 0.0
         if trim is not None:
             factor, change = _trim(mass, count, factor, trim[0], trim[1])
         err, spec, idx = _worst(mass, factor, specs)
         if err <= tol and change <= tol:
             return factor, it, err
+        history.append(err)
+        if it > 200 and err > 0.999 * history[-200]:
+            break  # stalled: more iterations will not help
     err, spec, idx = _worst(mass, factor, specs)
     why = f" within trim bounds {trim}" if trim is not None else ""
     raise RakingError(
-        f"raking did not converge{why} after {max_iter} iterations; worst margin "
+        f"raking did not converge{why} after {len(history)} iterations; worst margin "
         f"{spec.describe(idx)}: relative error {err:.3g} (tolerance {tol:g})"
     )
 

@@ -2,7 +2,9 @@
 
 Final weights are ``w_i = d_i · F[cell_i]``. One O(N) pass gathers the design-weighted sums
 per (unit, cell); every index, SE, n_eff and top-2 rate is then a small matrix product with
-the cell factors ``F`` — so re-weighting never touches respondents again.
+the cell factors ``F`` — so re-weighting never touches respondents again. Scores are centred
+on each unit's design-weighted mean before squaring, so the one-pass variance keeps its
+precision (a unit whose scores are all equal gets an SE of 0, not rounding noise).
 """
 
 from __future__ import annotations
@@ -11,13 +13,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: Scores are centred before squaring so the one-pass variance keeps its precision.
-CENTER = 50.0
-
 
 class UnitCellStats(NamedTuple):
-    """Design-weighted sums per (unit, cell), each of shape (U, C); y is centred on CENTER."""
+    """Design-weighted sums per (unit, cell), each of shape (U, C); y is centred on ``center``."""
 
+    center: np.ndarray  #: (U,) design-weighted mean score per unit
     n: np.ndarray
     sd: np.ndarray
     sdy: np.ndarray
@@ -65,10 +65,15 @@ def unit_cell_stats(
     top2, topbox : bool, the overall item's answer is one of the two best / the best option.
     overall_answered : bool, the overall item has a non-missing answer.
     """
-    key = np.asarray(unit, dtype=np.int64) * n_cells + np.asarray(cell, dtype=np.int64)
+    unit = np.asarray(unit, dtype=np.int64)
+    key = unit * n_cells + np.asarray(cell, dtype=np.int64)
     size = n_units * n_cells
-    yc = np.asarray(y, dtype=float) - CENTER
+    y = np.asarray(y, dtype=float)
     d = np.asarray(d, dtype=float)
+    sum_d = np.bincount(unit, weights=d, minlength=n_units)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        center = np.where(sum_d > 0, np.bincount(unit, weights=d * y, minlength=n_units) / sum_d, 0.0)
+    yc = y - center[unit]
     dy = d * yc
     d2 = d * d
     d2y = d2 * yc
@@ -78,6 +83,7 @@ def unit_cell_stats(
 
     zeros = np.zeros((n_units, n_cells))
     return UnitCellStats(
+        center=center,
         n=acc(None).astype(float),
         sd=acc(d),
         sdy=acc(dy),
@@ -102,7 +108,7 @@ def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: floa
         q = stats.sd2y2 @ f2 - 2.0 * m * (stats.sd2y @ f2) + m * m * sum_w2
         q = np.maximum(q, 0.0)
         se = np.where(n > 1, np.sqrt(n / (n - 1.0) * q) / sum_w, np.nan)
-        si = np.where(n > 0, CENTER + m, np.nan)
+        si = np.where(n > 0, stats.center + m, np.nan)
         n_eff = np.where(n > 0, sum_w * sum_w / sum_w2, np.nan)
         s_overall = stats.s_overall @ f
         top2 = np.where(s_overall > 0, (stats.s_top2 @ f) / s_overall, np.nan)
