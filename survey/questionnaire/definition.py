@@ -98,7 +98,8 @@ class Question:
             "unit_kind": self.unit_kind,
             "screen_out": self.screen_out,
         }
-        out.update({k: v for k, v in optional.items() if v not in (None, False, {})})
+        # identity checks: a bound of 0 is kept (0 == False)
+        out.update({k: v for k, v in optional.items() if v is not None and v is not False and v != {}})
         return out
 
 

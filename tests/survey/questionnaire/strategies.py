@@ -37,6 +37,7 @@ ARITHMETIC = ["+", "-", "*", "div", "mod"]
 
 texts_text = st.text(alphabet=TEXT_ALPHABET, min_size=1, max_size=16).map(str.strip).filter(bool)
 plain_numbers = st.one_of(
+    st.just(0),
     st.integers(min_value=-10_000, max_value=10_000),
     st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False),
 )
@@ -194,7 +195,8 @@ def question(draw: st.DrawFn, state: _State, kind: str) -> dict[str, Any]:
         plain = [n for n in state.lists if n != "scale"]
         q["list"] = draw(st.sampled_from(plain or ["scale"]))
     elif qtype == "integer":
-        low, high = sorted(draw(st.lists(st.integers(-1000, 1000), min_size=2, max_size=2)))
+        bounds = st.integers(-1000, 1000) | st.just(0)
+        low, high = sorted(draw(st.lists(bounds, min_size=2, max_size=2)))
         q.update({k: v for k, v in (("min", low), ("max", high)) if draw(st.booleans())})
     elif qtype == "decimal":
         low, high = sorted(draw(st.lists(plain_numbers, min_size=2, max_size=2)))
