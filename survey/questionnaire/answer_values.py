@@ -25,7 +25,7 @@ def is_empty(value: object) -> bool:
 def _names(raw: object) -> list[str] | None:
     """A list of names from a list (of text or whole numbers) or a space-separated string."""
     if isinstance(raw, str):
-        return raw.split()
+        return list(dict.fromkeys(raw.split()))
     if not isinstance(raw, list | tuple):
         return None
     out: list[str] = []
