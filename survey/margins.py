@@ -1,0 +1,177 @@
+"""Population margins of a wave, uploaded as CSV: ``variable, category, share`` (or ``count``)
+and an optional ``district`` column for per-district margins (DESIGN §4).
+
+A joint cell is written ``age_band*sex`` / ``30-39*f``. Every margin variable must be a stratum
+variable the questionnaire asks before any screen-out; shares sum to 1 per variable (and per
+district). Every error is reported with its row; a file with errors stores nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey import audit
+from survey.errors import ValidationFailed
+from survey.i18n import _
+from survey.models import PopulationMargin, Unit, UnitKind, Wave
+from survey.questionnaire import Definition
+from survey.strata import explain_variable, stratum_categories, wave_definition
+from survey.upload_files import read_table
+
+SUM_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class MarginRow:
+    row: int
+    district: str | None
+    variable: str
+    category: str
+    share: float | None
+    count: float | None
+
+
+def _where(row: int, column: str) -> str:
+    return _("row %(row)s, column %(column)s", row=row, column=column)
+
+
+def _number(text: str, row: int, column: str, errors: list[tuple[str, str]]) -> float | None:
+    try:
+        value = float(text.replace(",", "")) if text else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        errors.append((_where(row, column), _("%(value)s is not a number.", value=repr(text)[:40])))
+        return None
+    if value < 0 or (column == "share" and value > 1):
+        errors.append((_where(row, column), _("A share lies between 0 and 1; a count is not "
+                                              "negative.")))
+        return None
+    return value
+
+
+def parse_margins(filename: str, data: bytes, definition: Definition,
+                  categories: dict[str, set[str]], districts: set[str],
+                  ) -> tuple[list[MarginRow], list[str]]:
+    """Validate a margins table; ``(rows, warnings)`` or ``ValidationFailed`` with every error."""
+    table = read_table(filename, data)
+    errors: list[tuple[str, str]] = []
+    has_share, has_count = "share" in table.header, "count" in table.header
+    if not {"variable", "category"} <= set(table.header) or not (has_share or has_count):
+        raise ValidationFailed([(_("row %(row)s", row=1), _(
+            "The columns are variable, category and share (or count), and optionally "
+            "district."))])
+    rows: list[MarginRow] = []
+    seen: dict[tuple[str | None, str, str], int] = {}
+    for number, cells in table.rows:
+        district = cells.get("district", "") or None
+        variable, category = cells.get("variable", ""), cells.get("category", "")
+        before = len(errors)
+        if district is not None and district not in districts:
+            errors.append((_where(number, "district"), _("%(code)s is not a district unit code.",
+                                                         code=district)))
+        parts, cats = variable.split("*"), category.split("*")
+        if not variable:
+            errors.append((_where(number, "variable"), _("A variable is required.")))
+        elif len(parts) != len(cats):
+            errors.append((_where(number, "category"), _(
+                "A joint cell needs one category per variable (e.g. 30-39*f for age_band*sex).")))
+        else:
+            for part, cat in zip(parts, cats, strict=True):
+                if part not in categories:
+                    errors.append((_where(number, "variable"), explain_variable(definition, part)))
+                elif cat not in categories[part]:
+                    errors.append((_where(number, "category"), _(
+                        "%(category)s is not a category of %(variable)s.", category=cat,
+                        variable=part)))
+        share_text = cells.get("share", "") if has_share else ""
+        count_text = cells.get("count", "") if has_count else ""
+        share = count = None
+        if share_text and count_text:
+            errors.append((_where(number, "share"), _("Give a share or a count, not both.")))
+        elif share_text or not count_text:
+            share = _number(share_text, number, "share", errors)
+        else:
+            count = _number(count_text, number, "count", errors)
+        key = (district, variable, category)
+        if key in seen:
+            errors.append((_where(number, "category"), _(
+                "%(category)s of %(variable)s is also on row %(row)s.", category=category,
+                variable=variable, row=seen[key])))
+        seen.setdefault(key, number)
+        if len(errors) == before:
+            rows.append(MarginRow(number, district, variable, category, share, count))
+    if not table.rows:
+        errors.append(("file", _("The file has no data rows.")))
+    errors.extend(_sum_errors(rows))
+    if errors:
+        raise ValidationFailed(errors)
+    return rows, _warnings(rows, categories)
+
+
+def _sum_errors(rows: list[MarginRow]) -> list[tuple[str, str]]:
+    groups: dict[tuple[str | None, str], list[MarginRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.district, row.variable)].append(row)
+    errors = []
+    for (district, variable), members in groups.items():
+        kinds = {r.share is not None for r in members}
+        first = members[0].row
+        if len(kinds) > 1:
+            errors.append((_where(first, "share"), _(
+                "Variable %(variable)s mixes shares and counts; use one of them.",
+                variable=variable)))
+            continue
+        if members[0].share is not None:
+            total = math.fsum(r.share or 0.0 for r in members)
+            if abs(total - 1.0) > SUM_TOLERANCE:
+                where = _("rows %(rows)s, column share", rows=", ".join(str(r.row) for r in members))
+                scope = f" ({district})" if district else ""
+                errors.append((where, _(
+                    "The shares of %(variable)s%(scope)s sum to %(total)s, not 1.",
+                    variable=variable, scope=scope, total=f"{total:.6g}")))
+    return errors
+
+
+def _warnings(rows: list[MarginRow], categories: dict[str, set[str]]) -> list[str]:
+    warnings = []
+    named = {part for r in rows for part in r.variable.split("*")}
+    for variable in sorted(categories):
+        if variable not in named:
+            warnings.append(_("No margin for the stratum variable %(variable)s: it will not be "
+                              "weighted.", variable=variable))
+    one_way: dict[tuple[str | None, str], set[str]] = defaultdict(set)
+    for r in rows:
+        if "*" not in r.variable:
+            one_way[(r.district, r.variable)].add(r.category)
+    for (district, variable), present in sorted(one_way.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+        for category in sorted(categories[variable] - present):
+            warnings.append(_("Category %(category)s of %(variable)s has no margin%(scope)s.",
+                              category=category, variable=variable,
+                              scope=f" ({district})" if district else ""))
+    return warnings
+
+
+def upload_margins(session: Session, wave: Wave, filename: str, data: bytes, actor: str) -> list[str]:
+    """Replace the wave's margins with a validated file; returns the warnings."""
+    definition = wave_definition(wave)
+    categories = stratum_categories(session, definition, wave)
+    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.kind == UnitKind.DISTRICT))}
+    rows, warnings = parse_margins(filename, data, definition, categories, set(units))
+    old = {"margins": len(wave.margins)}
+    wave.margins.clear()
+    session.flush()
+    for r in rows:
+        wave.margins.append(PopulationMargin(
+            district_unit_id=units[r.district].id if r.district else None, variable=r.variable,
+            category=r.category, share=r.share, count=r.count))
+    session.flush()
+    audit.record(session, actor, "wave.margins", "wave", wave.id, old=old, new={
+        "margins": len(rows), "variables": sorted({r.variable for r in rows}),
+        "file": filename[:200]})
+    return warnings

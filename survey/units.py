@@ -1,0 +1,204 @@
+"""Units (districts, departments) and peer groups: create, edit, deactivate, import a table.
+
+Every change writes an audit row with the old and new values. Imports are all-or-nothing: every
+bad row is reported (row, column, reason) and nothing is written when any row is bad.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey import audit
+from survey.errors import Conflict, NotFound, ValidationFailed
+from survey.i18n import _
+from survey.models import PeerGroup, Unit, UnitKind
+from survey.upload_files import read_table
+
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+UNIT_FIELDS = ("code", "name", "name_en", "kind", "peer_group_code", "active")
+IMPORT_COLUMNS = ("code", "name", "name_en", "kind", "peer_group", "peer_group_name")
+REQUIRED_COLUMNS = ("code", "name", "kind", "peer_group")
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    """What an administrator typed for a unit (strings, validated by :func:`check_unit`)."""
+
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    peer_group: str
+
+
+def _unit_snapshot(unit: Unit) -> dict[str, object]:
+    return {"code": unit.code, "name": unit.name, "name_en": unit.name_en,
+            "kind": unit.kind.value, "peer_group_code": unit.peer_group.code,
+            "active": unit.active}
+
+
+def check_unit(data: UnitInput, known_groups: set[str]) -> list[tuple[str, str]]:
+    """Every problem of ``data`` as ``(field, message)``; ``known_groups`` are peer group codes."""
+    errors: list[tuple[str, str]] = []
+    if not CODE.fullmatch(data.code):
+        errors.append(("code", _("A code is 1–32 letters, digits, '_', '.' or '-'.")))
+    if not data.name or len(data.name) > 200:
+        errors.append(("name", _("A name of at most 200 characters is required.")))
+    if len(data.name_en) > 200:
+        errors.append(("name_en", _("The English name has at most 200 characters.")))
+    if data.kind not in {k.value for k in UnitKind}:
+        errors.append(("kind", _("The kind is district or department.")))
+    if not data.peer_group:
+        errors.append(("peer_group", _("A peer group is required.")))
+    elif data.peer_group not in known_groups:
+        errors.append(("peer_group", _("Unknown peer group %(code)s.", code=data.peer_group)))
+    return errors
+
+
+def peer_groups(session: Session) -> list[PeerGroup]:
+    return list(session.scalars(select(PeerGroup).order_by(PeerGroup.code)))
+
+
+def create_peer_group(session: Session, code: str, name: str, name_en: str, actor: str) -> PeerGroup:
+    """Register a peer group (code unique)."""
+    errors: list[tuple[str, str]] = []
+    if not CODE.fullmatch(code):
+        errors.append(("code", _("A code is 1–32 letters, digits, '_', '.' or '-'.")))
+    if not name or len(name) > 200:
+        errors.append(("name", _("A name of at most 200 characters is required.")))
+    if errors:
+        raise ValidationFailed(errors)
+    if session.scalar(select(PeerGroup.id).where(PeerGroup.code == code)) is not None:
+        raise ValidationFailed([("code", _("The code %(code)s is already used.", code=code))])
+    group = PeerGroup(code=code, name=name, name_en=name_en or None)
+    session.add(group)
+    session.flush()
+    audit.record(session, actor, "peer_group.create", "peer_group", group.id,
+                 new={"code": code, "name": name, "name_en": name_en or None})
+    return group
+
+
+def _group_codes(session: Session) -> dict[str, PeerGroup]:
+    return {g.code: g for g in peer_groups(session)}
+
+
+def create_unit(session: Session, data: UnitInput, actor: str) -> Unit:
+    """Register a unit; ``ValidationFailed`` lists every problem."""
+    groups = _group_codes(session)
+    errors = check_unit(data, set(groups))
+    if not errors and session.scalar(select(Unit.id).where(Unit.code == data.code)) is not None:
+        errors.append(("code", _("The code %(code)s is already used.", code=data.code)))
+    if errors:
+        raise ValidationFailed(errors)
+    unit = Unit(code=data.code, name=data.name, name_en=data.name_en or None,
+                kind=UnitKind(data.kind), peer_group=groups[data.peer_group], active=True)
+    session.add(unit)
+    session.flush()
+    audit.record(session, actor, "unit.create", "unit", unit.id, new=_unit_snapshot(unit))
+    return unit
+
+
+def get_unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(_("No such unit."))
+    return unit
+
+
+def update_unit(session: Session, unit: Unit, data: UnitInput, actor: str) -> Unit:
+    """Change a unit's code, names, kind or peer group (audited old → new)."""
+    groups = _group_codes(session)
+    errors = check_unit(data, set(groups))
+    if not errors and data.code != unit.code and session.scalar(
+            select(Unit.id).where(Unit.code == data.code)) is not None:
+        errors.append(("code", _("The code %(code)s is already used.", code=data.code)))
+    if errors:
+        raise ValidationFailed(errors)
+    old = _unit_snapshot(unit)
+    unit.code, unit.name, unit.name_en = data.code, data.name, data.name_en or None
+    unit.kind, unit.peer_group = UnitKind(data.kind), groups[data.peer_group]
+    session.flush()
+    audit.record(session, actor, "unit.update", "unit", unit.id, old=old, new=_unit_snapshot(unit))
+    return unit
+
+
+def set_unit_active(session: Session, unit: Unit, active: bool, actor: str) -> Unit:
+    """Deactivate (or reactivate) a unit; its history stays."""
+    if unit.active == active:
+        raise Conflict(_("The unit is already active.") if active
+                       else _("The unit is already inactive."))
+    old = _unit_snapshot(unit)
+    unit.active = active
+    session.flush()
+    audit.record(session, actor, "unit.activate" if active else "unit.deactivate", "unit",
+                 unit.id, old=old, new=_unit_snapshot(unit))
+    return unit
+
+
+def _where(row: int, column: str) -> str:
+    return _("row %(row)s, column %(column)s", row=row, column=column)
+
+
+def import_units(session: Session, filename: str, data: bytes, actor: str) -> list[Unit]:
+    """Import units from a .csv/.xlsx table; all or nothing.
+
+    Columns: ``code, name, name_en, kind, peer_group`` and optionally ``peer_group_name``
+    (a peer group that does not exist yet is created when its name is given). Existing codes
+    are updated. ``ValidationFailed`` lists every bad row as ``("row N, column X", reason)``.
+    """
+    table = read_table(filename, data)
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
+    if missing:
+        raise ValidationFailed([(_("row %(row)s", row=1), _(
+            "Missing column(s): %(columns)s. Expected: %(expected)s.",
+            columns=", ".join(missing), expected=", ".join(IMPORT_COLUMNS)))])
+    groups = _group_codes(session)
+    new_groups: dict[str, tuple[str, int]] = {}  # code → (name, first row)
+    errors: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    parsed: list[UnitInput] = []
+    for number, row in table.rows:
+        item = UnitInput(code=row.get("code", ""), name=row.get("name", ""),
+                         name_en=row.get("name_en", ""), kind=row.get("kind", "").lower(),
+                         peer_group=row.get("peer_group", ""))
+        group_name = row.get("peer_group_name", "")
+        if item.peer_group and item.peer_group not in groups and group_name:
+            if CODE.fullmatch(item.peer_group):
+                new_groups.setdefault(item.peer_group, (group_name, number))
+            else:
+                errors.append((_where(number, "peer_group"),
+                               _("A code is 1–32 letters, digits, '_', '.' or '-'.")))
+                continue
+        known = set(groups) | set(new_groups)
+        for column, message in check_unit(item, known):
+            if column == "peer_group" and item.peer_group and item.peer_group not in known:
+                message = _("Unknown peer group %(code)s: add a peer_group_name to create it.",
+                            code=item.peer_group)
+            errors.append((_where(number, column), message))
+        if item.code in seen:
+            errors.append((_where(number, "code"), _("The code %(code)s is also on row %(row)s.",
+                                                     code=item.code, row=seen[item.code])))
+        seen.setdefault(item.code, number)
+        parsed.append(item)
+    if not table.rows:
+        errors.append(("file", _("The file has no data rows.")))
+    if errors:
+        raise ValidationFailed(errors)
+    for code, (name, _row) in new_groups.items():
+        groups[code] = create_peer_group(session, code, name, "", actor)
+    existing = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(seen)))}
+    out = []
+    for item in parsed:
+        unit = existing.get(item.code)
+        if unit is None:
+            out.append(create_unit(session, item, actor))
+        elif ((unit.name, unit.name_en or "", unit.kind.value, unit.peer_group.code)
+              != (item.name, item.name_en, item.kind, item.peer_group)):
+            out.append(update_unit(session, unit, item, actor))
+        else:
+            out.append(unit)
+    return out
