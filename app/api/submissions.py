@@ -1,0 +1,42 @@
+"""``POST /api/v1/waves/<wave>/submissions``: the JSON submission API (DESIGN §6, §11)."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.wrappers import Response
+
+from app.api import bp
+from app.collect._shared import device_cookie, source_per_wave, submit_rate_limit
+from app.database import db_session
+from app.extensions import limiter
+from app.i18n import current_language
+from survey.submissions import SubmissionRequest, submit
+
+
+@bp.post("/waves/<int:wave_id>/submissions")
+@limiter.limit(submit_rate_limit, key_func=source_per_wave)
+def create_submission(wave_id: int) -> tuple[Response, int]:
+    """Store one submission; 201 new, 200 replay, 409/422/403/410 refused (nothing stored)."""
+    session = db_session()
+    result = submit(session, SubmissionRequest(
+        wave_id=wave_id, body=request.get_json(force=True, silent=True),
+        secret=current_app.config["SECRET_KEY"], source=request.remote_addr,
+        device=device_cookie(), language=current_language()))
+    if result.ok:
+        session.commit()
+        return jsonify(submission_id=result.submission_id), result.status
+    session.rollback()
+    if result.status == 422:
+        return jsonify(errors=[{"question": q, "message": m} for q, m in result.errors]), 422
+    return jsonify(error=result.reason, message=result.message), result.status
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _too_many(error: RateLimitExceeded) -> Response:
+    """429 as JSON for API clients (the limiter adds Retry-After)."""
+    response = error.get_response()
+    response.set_data(jsonify(error="rate_limited", message=str(error.description)).get_data())
+    response.content_type = "application/json"
+    return response
+

@@ -1,0 +1,145 @@
+"""Quality flags raised at submission time, and the quarantine / restore / exclude decisions.
+
+Flags set here only drive quarantine (DESIGN §7(g)); evaluations recompute respondent flags.
+Nothing is ever deleted: a submission is accepted, quarantined or excluded, and every decision
+is a :class:`QualityReview` row with its reason (plus an audit row when a person decided).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey import audit
+from survey.errors import InvalidTransition, NotFound, ValidationFailed
+from survey.i18n import _
+from survey.models import QualityReview, ReviewAction, Submission, SubmissionStatus, Wave
+from survey.questionnaire import Definition
+
+SPEEDING = "SPEEDING"
+STRAIGHTLINE = "STRAIGHTLINE"
+BURST = "BURST"
+DUPLICATE = "DUPLICATE"
+HONEYPOT = "HONEYPOT"
+SUBMISSION_FLAGS = (SPEEDING, STRAIGHTLINE, BURST, DUPLICATE, HONEYPOT)
+
+#: Wave settings and their defaults (``Wave.settings``).
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "min_duration_s": 0,  # below it: SPEEDING
+    "burst_limit": 20,  # more than this many submissions from one source ...
+    "burst_window_s": 600,  # ... within this many seconds: BURST
+    "quarantine_flags": [HONEYPOT, DUPLICATE, BURST],  # flags that quarantine at submission
+}
+SYSTEM_ACTOR = "system"
+
+
+def wave_setting(wave: Wave, key: str) -> Any:
+    return (wave.settings or {}).get(key, DEFAULT_SETTINGS[key])
+
+
+def straightlined(definition: Definition, ratings: Mapping[str, Mapping[str, Any]]) -> bool:
+    """True when some rating has ≥ 3 non-missing scored answers, all equal."""
+    items = definition.scored_items
+    for answers in ratings.values():
+        values = []
+        for item in items:
+            choice = answers.get(item.name)
+            if choice is not None and item.points(choice) is not None:
+                values.append(choice)
+        if len(values) >= 3 and len(set(values)) == 1:
+            return True
+    return False
+
+
+def submission_flags(
+    session: Session,
+    wave: Wave,
+    definition: Definition,
+    ratings: Mapping[str, Mapping[str, Any]],
+    *,
+    now: datetime,
+    duration_s: float | None,
+    source_hash: str | None,
+    linkage_key: str | None,
+    honeypot: bool,
+) -> list[str]:
+    """The flags of a new submission (two indexed COUNT queries at most)."""
+    flags: list[str] = []
+    minimum = float(wave_setting(wave, "min_duration_s") or 0)
+    if duration_s is not None and minimum and duration_s < minimum:
+        flags.append(SPEEDING)
+    if straightlined(definition, ratings):
+        flags.append(STRAIGHTLINE)
+    if source_hash:
+        since = now - timedelta(seconds=float(wave_setting(wave, "burst_window_s")))
+        recent = session.scalar(select(func.count(Submission.id)).where(
+            Submission.wave_id == wave.id, Submission.source_hash == source_hash,
+            Submission.submitted_at >= since))
+        if (recent or 0) + 1 > int(wave_setting(wave, "burst_limit")):
+            flags.append(BURST)
+    if linkage_key and session.scalar(select(Submission.id).where(
+            Submission.wave_id == wave.id, Submission.linkage_key == linkage_key).limit(1)):
+        flags.append(DUPLICATE)
+    if honeypot:
+        flags.append(HONEYPOT)
+    return flags
+
+
+def quarantines(wave: Wave, flags: Iterable[str]) -> bool:
+    """Whether ``flags`` quarantine a submission under the wave's rules (HONEYPOT always does)."""
+    rule = set(wave_setting(wave, "quarantine_flags")) | {HONEYPOT}
+    return bool(rule.intersection(flags))
+
+
+def _review(session: Session, submission: Submission, action: ReviewAction, reason: str,
+            actor: str, status: SubmissionStatus) -> QualityReview:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([("reason", _("Give a reason for this decision."))])
+    old = submission.status
+    submission.status = status
+    review = QualityReview(submission_id=submission.id, action=action, reason=reason[:2000],
+                           actor=actor)
+    session.add(review)
+    session.flush()
+    audit.record(session, actor, f"submission.{action.value}", "submission", submission.id,
+                 old={"status": old}, new={"status": status, "reason": review.reason})
+    return review
+
+
+def _load(session: Session, submission_id: int) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound(_("Response %(id)s does not exist.", id=submission_id))
+    return submission
+
+
+def quarantine(session: Session, submission_id: int, reason: str, actor: str) -> QualityReview:
+    """Set an accepted response aside (it stops counting) with a reason."""
+    submission = _load(session, submission_id)
+    if submission.status != SubmissionStatus.ACCEPTED:
+        raise InvalidTransition(_("Only an accepted response can be quarantined."))
+    return _review(session, submission, ReviewAction.QUARANTINE, reason, actor,
+                   SubmissionStatus.QUARANTINED)
+
+
+def restore(session: Session, submission_id: int, reason: str, actor: str) -> QualityReview:
+    """Put a quarantined or excluded response back into the count, with a reason."""
+    submission = _load(session, submission_id)
+    if submission.status == SubmissionStatus.ACCEPTED:
+        raise InvalidTransition(_("This response is already accepted."))
+    return _review(session, submission, ReviewAction.RESTORE, reason, actor,
+                   SubmissionStatus.ACCEPTED)
+
+
+def exclude(session: Session, submission_id: int, reason: str, actor: str) -> QualityReview:
+    """Exclude a response for good (it is kept, never deleted), with a reason."""
+    submission = _load(session, submission_id)
+    if submission.status == SubmissionStatus.EXCLUDED:
+        raise InvalidTransition(_("This response is already excluded."))
+    return _review(session, submission, ReviewAction.EXCLUDE, reason, actor,
+                   SubmissionStatus.EXCLUDED)

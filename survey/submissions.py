@@ -1,0 +1,323 @@
+"""The submission service shared by the HTML form and the JSON API (DESIGN §6).
+
+:func:`submit` runs the checks in the contract's order — replay lookup by
+``client_submission_id`` (200 / 409, even after the wave closed or the code was used), wave open
+(410), invitation (403), invitation used (409), answers (422) — and then stores the submission,
+its rating rows and the participation record and consumes the invitation atomically, all in the
+caller's transaction (the rate limit, 429, is the web layer's). Exactly one of several concurrent
+submissions with one code wins: the conditional ``UPDATE invitation ... WHERE used_at IS NULL``
+must change one row, and the unique ``(wave_id, client_submission_id)`` backs idempotency.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from survey.hashing import body_sha256, keyed_hash, strata_key
+from survey.i18n import _
+from survey.models import (
+    AccessMode,
+    Channel,
+    Draft,
+    Invitation,
+    Participation,
+    QualityReview,
+    Rating,
+    ReviewAction,
+    Submission,
+    SubmissionStatus,
+    Unit,
+    Wave,
+    wave_units,
+)
+from survey.quality import SYSTEM_ACTOR, quarantines, submission_flags
+from survey.questionnaire import Definition, parse_definition, validate_answers
+
+CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+MAX_CODE_LENGTH = 128
+_DEFINITIONS: dict[int, Definition] = {}
+
+
+@dataclass(frozen=True)
+class SubmissionRequest:
+    """One submission attempt. ``body`` is the decoded JSON (any value); raw sources are hashed."""
+
+    wave_id: int
+    body: Any
+    secret: str
+    source: str | None = None  # network address: only its HMAC is stored
+    device: str | None = None  # open-link device cookie: only its HMAC is stored
+    issued_at: datetime | None = None  # signed issue time of the form (trusted), else started_at
+    honeypot: bool = False
+    channel: Channel = Channel.WEB
+    language: str | None = None
+
+
+@dataclass
+class SubmissionResult:
+    """The outcome: an HTTP-like ``status`` and what the client is told."""
+
+    status: int
+    reason: str  # created | replay | conflict | used | device | invalid | forbidden | closed
+    submission_id: int | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (200, 201)
+
+
+@dataclass(frozen=True)
+class WaveUnits:
+    ids: dict[str, int]
+    kinds: dict[str, str]
+
+
+def normalise_code(code: str) -> str:
+    """A code as typed on a phone: spaces and hyphens dropped, letters upper-cased."""
+    return re.sub(r"[\s-]+", "", code).upper()
+
+
+def invitation_code_hash(secret: str, code: str) -> str:
+    """The stored hash of an invitation code (HMAC of the normalised code)."""
+    return keyed_hash(secret, "invitation", normalise_code(code))
+
+
+def code_hash_candidates(secret: str, code: str) -> list[str]:
+    """Hashes under which a code may be stored (the canonical one first, then tolerant forms)."""
+    from survey.hashing import sha256_hex
+
+    forms = dict.fromkeys([normalise_code(code), code.strip()])
+    out = [invitation_code_hash(secret, code)]
+    for form in forms:
+        out += [keyed_hash(secret, "invitation", form), keyed_hash(secret, "code", form),
+                sha256_hex(form)]
+    return list(dict.fromkeys(out))
+
+
+def definition_of(session: Session, version_id: int) -> Definition:
+    """The parsed definition of a questionnaire version (cached: published versions never change)."""
+    definition = _DEFINITIONS.get(version_id)
+    if definition is None:
+        from survey.models import QuestionnaireVersion
+
+        version = session.get(QuestionnaireVersion, version_id)
+        if version is None:
+            raise LookupError(version_id)
+        definition = parse_definition(version.definition)
+        if version.status.value != "draft":
+            _DEFINITIONS[version_id] = definition
+    return definition
+
+
+def units_of(session: Session, wave_id: int) -> WaveUnits:
+    rows = session.execute(
+        select(Unit.code, Unit.id, Unit.kind).join(wave_units, wave_units.c.unit_id == Unit.id)
+        .where(wave_units.c.wave_id == wave_id)).all()
+    return WaveUnits({c: i for c, i, _k in rows}, {c: k.value for c, _i, k in rows})
+
+
+def find_invitation(session: Session, wave_id: int, secret: str, code: object) -> Invitation | None:
+    """The wave's invitation for ``code`` (None when unknown or malformed)."""
+    if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_LENGTH:
+        return None
+    return session.scalars(select(Invitation).where(
+        Invitation.wave_id == wave_id,
+        Invitation.code_hash.in_(code_hash_candidates(secret, code)))).first()
+
+
+def find_invitation_any_wave(session: Session, secret: str, code: str) -> Invitation | None:
+    """The invitation for ``code`` in whichever wave issued it (code entry page)."""
+    if not code.strip() or len(code) > MAX_CODE_LENGTH:
+        return None
+    return session.scalars(select(Invitation).where(
+        Invitation.code_hash.in_(code_hash_candidates(secret, code)))).first()
+
+
+def _replay(session: Session, wave_id: int, client_id: str, body_hash: str) -> SubmissionResult | None:
+    row = session.execute(select(Submission.id, Submission.body_sha256).where(
+        Submission.wave_id == wave_id, Submission.client_submission_id == client_id)).first()
+    if row is None:
+        return None
+    if row.body_sha256 == body_hash:
+        return SubmissionResult(200, "replay", submission_id=row.id)
+    return SubmissionResult(409, "conflict", message=_(
+        "This submission id was already used with different answers."))
+
+
+def _parse_time(value: object) -> tuple[datetime | None, str | None]:
+    if value is None:
+        return None, None
+    if not isinstance(value, str) or len(value) > 64:
+        return None, _("Expected an ISO 8601 date and time.")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None, _("Expected an ISO 8601 date and time.")
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), None
+
+
+def refuse_closed(wave: Wave | None, now: datetime) -> SubmissionResult | None:
+    if wave is None or not wave.accepts_at(now):
+        return SubmissionResult(410, "closed", message=_("This survey is not open."))
+    return None
+
+
+def submit(session: Session, request: SubmissionRequest, now: datetime | None = None) -> SubmissionResult:
+    """Check and store one submission (DESIGN §6); flushes, the caller commits on ``ok``.
+
+    On a lost race (unique constraint) the session is rolled back and the replay lookup re-run.
+    """
+    now = now or datetime.now(UTC)
+    body = request.body
+    is_object = isinstance(body, dict)
+    client_id = body.get("client_submission_id") if is_object else None
+    client_id_ok = isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id) is not None
+    body_hash = body_sha256(body) if is_object else ""
+    if client_id_ok:
+        replay = _replay(session, request.wave_id, client_id, body_hash)
+        if replay:
+            return replay
+    wave = session.get(Wave, request.wave_id)
+    closed = refuse_closed(wave, now)
+    if closed or wave is None:
+        return closed or SubmissionResult(410, "closed")
+    if not is_object:
+        return SubmissionResult(422, "invalid", errors=[("body", _(
+            "The request body must be a JSON object."))])
+    invitation = None
+    if wave.access == AccessMode.INVITATION:
+        invitation = find_invitation(session, wave.id, request.secret, body.get("invitation_code"))
+        if invitation is None or invitation.revoked_at is not None:
+            return SubmissionResult(403, "forbidden", message=_(
+                "This invitation code is not valid for this survey."))
+        if invitation.used_at is not None:
+            return SubmissionResult(409, "used", message=_(
+                "This invitation code has already been used."))
+    device_hash = keyed_hash(request.secret, "device", request.device) if request.device else None
+    if device_hash and _device_used(session, wave.id, device_hash):
+        return SubmissionResult(409, "device", message=_(
+            "A response to this survey was already sent from this device."))
+    return _validate_and_store(session, request, wave, invitation, body, client_id if client_id_ok
+                               else None, body_hash, device_hash, now)
+
+
+def _device_used(session: Session, wave_id: int, device_hash: str) -> bool:
+    return session.scalar(select(Participation.id).where(
+        Participation.wave_id == wave_id, Participation.device_hash == device_hash)) is not None
+
+
+def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave,
+                        invitation: Invitation | None, body: dict[str, Any], client_id: str | None,
+                        body_hash: str, device_hash: str | None, now: datetime) -> SubmissionResult:
+    definition = definition_of(session, wave.questionnaire_version_id)
+    units = units_of(session, wave.id)
+    district = invitation.district.code if invitation and invitation.district else None
+    result = validate_answers(definition, body.get("answers"), body.get("ratings"),
+                              allowed_units=units.ids, unit_kinds=units.kinds,
+                              invitation_district=district, language=request.language)
+    errors = list(result.errors)
+    if client_id is None:
+        errors.insert(0, ("client_submission_id", _(
+            "A client_submission_id (1–64 letters, digits or . _ : -, e.g. a UUID) is required.")))
+    started_at, time_error = _parse_time(body.get("started_at"))
+    if time_error:
+        errors.append(("started_at", time_error))
+    if errors:
+        return SubmissionResult(422, "invalid", errors=errors)
+    assert client_id is not None
+    begun = request.issued_at or started_at
+    duration = (now - begun).total_seconds() if begun else None
+    source_hash = keyed_hash(request.secret, "source", request.source) if request.source else None
+    try:
+        if invitation is not None:
+            consumed = session.execute(
+                update(Invitation)
+                .where(Invitation.id == invitation.id, Invitation.used_at.is_(None),
+                       Invitation.revoked_at.is_(None))
+                .values(used_at=now)
+                .execution_options(synchronize_session=False))
+            if consumed.rowcount != 1:
+                session.rollback()
+                return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
+                    409, "used", message=_("This invitation code has already been used."))
+        flags = submission_flags(session, wave, definition, result.ratings, now=now,
+                                 duration_s=duration, source_hash=source_hash, linkage_key=None,
+                                 honeypot=request.honeypot)
+        submission = store_submission(
+            session, wave, definition, units, client_id=client_id, body_hash=body_hash,
+            cleaned=result.cleaned, channel=request.channel, started_at=started_at,
+            submitted_at=now, duration_s=duration, source_hash=source_hash, flags=flags)
+        session.add(Participation(wave_id=wave.id, invitation_id=invitation.id if invitation else None,
+                                  device_hash=device_hash, recorded_on=now.date()))
+        if invitation is not None:
+            session.execute(delete(Draft).where(Draft.invitation_id == invitation.id))
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        replay = _replay(session, wave.id, client_id, body_hash)
+        if replay:
+            return replay
+        if device_hash and _device_used(session, wave.id, device_hash):
+            return SubmissionResult(409, "device", message=_(
+                "A response to this survey was already sent from this device."))
+        return SubmissionResult(409, "used", message=_("This invitation code has already been used."))
+    return SubmissionResult(201, "created", submission_id=submission.id)
+
+
+def store_submission(
+    session: Session,
+    wave: Wave,
+    definition: Definition,
+    units: WaveUnits,
+    *,
+    client_id: str,
+    body_hash: str,
+    cleaned: Mapping[str, Any],
+    channel: Channel,
+    started_at: datetime | None,
+    submitted_at: datetime,
+    duration_s: float | None,
+    source_hash: str | None = None,
+    flags: list[str] | None = None,
+    design_weight: float = 1.0,
+    linkage_key: str | None = None,
+    interview_id: str | None = None,
+) -> Submission:
+    """Add a Submission and its Rating rows (the storage contract); quarantine per the wave."""
+    flags = flags or []
+    answers = cleaned["answers"]
+    ratings = cleaned["ratings"]
+    strata = strata_key({q.name: str(answers[q.name]) for q in definition.stratum_variables
+                         if q.name in answers and not isinstance(answers[q.name], list)})
+    quarantined = quarantines(wave, flags)
+    submission = Submission(
+        wave_id=wave.id, client_submission_id=client_id, body_sha256=body_hash,
+        answers={"answers": answers, "ratings": ratings},
+        questionnaire_version_id=wave.questionnaire_version_id, channel=channel,
+        design_weight=design_weight, linkage_key=linkage_key, source_hash=source_hash,
+        interview_id=interview_id, strata=strata, started_at=started_at, submitted_at=submitted_at,
+        duration_s=duration_s, flags=flags,
+        status=SubmissionStatus.QUARANTINED if quarantined else SubmissionStatus.ACCEPTED)
+    session.add(submission)
+    session.flush()
+    items = definition.scored_items
+    session.add_all(
+        Rating(wave_id=wave.id, submission_id=submission.id, unit_id=units.ids[code],
+               item=item.name, choice=values.get(item.name),
+               choice_index=(item.option_names.index(values[item.name])
+                             if values.get(item.name) is not None else None))
+        for code, values in ratings.items() for item in items)
+    if quarantined:
+        session.add(QualityReview(submission_id=submission.id, action=ReviewAction.QUARANTINE,
+                                  reason="flags: " + ", ".join(flags), actor=SYSTEM_ACTOR))
+    return submission
