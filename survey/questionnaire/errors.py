@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from survey.i18n import _
+
 
 @dataclass(frozen=True)
 class DefinitionIssue:
@@ -31,14 +33,14 @@ class XLSFormIssue:
     message: str
 
     def __str__(self) -> str:
-        where = ", ".join(
-            part for part in (
-                self.sheet and f"sheet {self.sheet}",
-                self.row is not None and f"row {self.row}",
-                self.column and f"column {self.column}",
-            ) if part
-        )
-        return f"{where}: {self.message}" if where else self.message
+        parts = []
+        if self.sheet:
+            parts.append(_("sheet %(sheet)s", sheet=self.sheet))
+        if self.row is not None:
+            parts.append(_("row %(row)s", row=self.row))
+        if self.column:
+            parts.append(_("column %(column)s", column=self.column))
+        return f"{', '.join(parts)}: {self.message}" if parts else self.message
 
 
 class XLSFormError(ValueError):

@@ -62,8 +62,9 @@ class Context:
         if name is None:
             return
         if name in self.names:
-            self.report(location, _("The name %(name)s is used twice (first at %(first)s).",
-                                    name=name, first=self.names[name]))
+            self.report(location, _(
+                "The name %(name)s is already used by another question, group or section.",
+                name=name))
         else:
             self.names[name] = location
 

@@ -117,7 +117,7 @@ def test_every_error_is_collected_with_its_location() -> None:
         ("default_language", "The default language must be one of the languages (zh, en)."),
         ("choice_lists.yesno[2].name", "Duplicate choice yes in list yesno."),
         ("sections[0].items[0].list", "Unknown choice list 'nope'."),
-        ("sections[0].items[1].name", "The name q1 is used twice (first at sections[0].items[0].name)."),
+        ("sections[0].items[1].name", "The name q1 is already used by another question, group or section."),
         ("sections[0].items[2].max", "max must not be smaller than min."),
         ("sections[0].items[3].name", "'bad name' is not a valid name: use letters, digits and _ "
          "(at most 64 characters), not starting with a digit."),

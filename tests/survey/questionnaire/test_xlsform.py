@@ -165,7 +165,7 @@ def test_file_with_four_mistakes_reports_exactly_those_four() -> None:
     choices = [["yesno", "yes", "是", "Yes"], ["yesno", "no", "否", "No"],
                ["yesno", "yes", "是的", "Yes!"]]
     assert errors_of(workbook(survey, choices)) == [
-        ("survey", 4, "name", "The name q1 is used twice (first at sections[0].items[0].name)."),
+        ("survey", 4, "name", "The name q1 is already used by another question, group or section."),
         ("survey", 5, "type", "Unknown choice list 'colours'."),
         ("survey", 6, "relevant", "Unknown question ${ghost}."),
         ("choices", 4, "name", "Duplicate choice yes in list yesno."),
