@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .expressions import Node
@@ -218,20 +219,26 @@ class Definition:
         out["sections"] = [section.to_dict() for section in self.sections]
         return out
 
-    @property
+    # Derived views are cached: a Definition never changes once built.
+
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         """Every question (notes included) in the order asked."""
         return tuple(q for section in self.sections for q in section.questions)
 
-    @property
+    @cached_property
+    def _by_name(self) -> dict[str, Question]:
+        return {q.name: q for q in self.questions}
+
+    @cached_property
     def respondent_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.kind == "respondent")
 
-    @property
+    @cached_property
     def unit_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.kind == "unit")
 
-    @property
+    @cached_property
     def scored_items(self) -> tuple[ScoredItem, ...]:
         out = []
         for q in self.questions:
@@ -278,10 +285,7 @@ class Definition:
 
     def question(self, name: str) -> Question:
         """The question called ``name``; ``KeyError`` if there is none."""
-        for q in self.questions:
-            if q.name == name:
-                return q
-        raise KeyError(name)
+        return self._by_name[name]
 
     def choices(self, list_name: str) -> tuple[Choice, ...]:
         """The options of ``list_name``; ``KeyError`` if there is no such list."""
