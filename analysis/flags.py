@@ -47,7 +47,17 @@ def duplicate_flags(linkage: np.ndarray) -> np.ndarray:
     has = keys >= 0
     if not has.any():
         return out
-    idx = np.flatnonzero(has)
+    s = np.sort(keys[has])
+    repeated = np.unique(s[1:][s[1:] == s[:-1]])
+    if repeated.size == 0:
+        return out
+    # only the few submissions whose key repeats need the (stable) first-occurrence search;
+    # a 2**20-bit hash table of the repeated keys finds the candidates in one cheap gather
+    bits = np.zeros(1 << 20, dtype=bool)
+    bits[repeated & 0xFFFFF] = True
+    cand = np.flatnonzero(has & bits[keys & 0xFFFFF])
+    pos = np.clip(np.searchsorted(repeated, keys[cand]), 0, repeated.size - 1)
+    idx = cand[repeated[pos] == keys[cand]]
     _, first = np.unique(keys[idx], return_index=True)
     out[idx] = True
     out[idx[first]] = False
@@ -91,11 +101,19 @@ def straightline_flags(answers: np.ndarray, missing: np.ndarray, min_items: int 
     array([ True, False, False])
     """
     a = np.asarray(answers)
-    scored = (a >= 0) & ~np.asarray(missing)
-    count = scored.sum(axis=1)
-    big = np.iinfo(np.int64).max
-    lo = np.where(scored, a, big).min(axis=1)
-    hi = np.where(scored, a, -1).max(axis=1)
+    miss = np.asarray(missing)
+    r = a.shape[0]
+    count = np.zeros(r, dtype=np.int16)
+    small = a.dtype.itemsize <= 2 or a.size == 0 or a.max() < 32767
+    kind = np.int16 if small else np.int64
+    lo = np.full(r, np.iinfo(kind).max, dtype=kind)
+    hi = np.full(r, -1, dtype=kind)
+    for j in range(a.shape[1]):  # J is small; a pass per item beats (R, J) temporaries
+        col = a[:, j]
+        scored = (col >= 0) & ~miss[:, j]
+        count += scored
+        np.minimum(lo, np.where(scored, col, lo), out=lo)
+        np.maximum(hi, np.where(scored, col, -1), out=hi)
     return (count >= min_items) & (lo == hi)
 
 

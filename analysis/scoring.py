@@ -109,19 +109,33 @@ def respondent_scores(answers: np.ndarray, table: ItemTable, min_answered_weight
     (array([100.,  40.]), array([0.75, 0.25]), array([ True, False]), array([1, 2]))
     """
     a = np.asarray(answers)
-    if a.ndim != 2 or a.shape[1] != table.points.shape[0]:
-        raise ValueError(f"answers: expected shape (R, {table.points.shape[0]}), got {a.shape}")
     n_items, n_opts = table.points.shape
-    given = a >= 0
-    if (a >= n_opts).any() or (given & ~table.is_option[np.arange(n_items), np.clip(a, 0, n_opts - 1)]).any():
-        raise ValueError("answers: an option index is beyond its item's options")
-    flat = np.arange(n_items) * n_opts + np.clip(a, 0, None)
-    s = table.points.ravel()[flat]
-    missing = given & np.isnan(s)
-    scored = given & ~missing
-    s = np.where(scored, s, 0.0)
-    answered_w = scored @ table.weights
-    num = s @ table.weights
+    if a.ndim != 2 or a.shape[1] != n_items:
+        raise ValueError(f"answers: expected shape (R, {n_items}), got {a.shape}")
+    r = a.shape[0]
+    if r:
+        n_valid_opts = table.is_option.sum(axis=1)
+        if a.min() < -1 or (a.max(axis=0) >= n_valid_opts).any():
+            raise ValueError("answers: an option index is beyond its item's options (or below -1)")
+    # one pass per item (J is small): gather from (K + 1)-long tables whose last entry is the
+    # "not answered" case, so index -1 needs no special handling
+    num = np.zeros(r)
+    answered_w = np.zeros(r)
+    n_answered = np.zeros(r, dtype=np.int64)
+    n_missing = np.zeros(r, dtype=np.int64)
+    missing = np.empty((r, n_items), dtype=bool)
+    for j in range(n_items):
+        col = a[:, j]
+        pts = table.points[j]
+        is_missing = np.append(table.is_option[j] & np.isnan(pts), False)
+        is_scored = np.append(table.is_option[j] & ~np.isnan(pts), False)
+        weighted = np.append(np.where(is_scored[:-1], pts, 0.0), 0.0) * table.weights[j]
+        num += weighted[col]
+        answered_w += is_scored[col] * table.weights[j]
+        miss = is_missing[col]
+        missing[:, j] = miss
+        n_missing += miss
+        n_answered += col >= 0
     with np.errstate(invalid="ignore", divide="ignore"):
         y = np.where(answered_w > 0, num / answered_w, np.nan)
     share = answered_w / table.weights.sum()
@@ -130,7 +144,7 @@ def respondent_scores(answers: np.ndarray, table: ItemTable, min_answered_weight
         y=y,
         answered_share=share,
         sufficient=sufficient,
-        n_answered=given.sum(axis=1),
-        n_missing=missing.sum(axis=1),
+        n_answered=n_answered,
+        n_missing=n_missing,
         missing=missing,
     )
