@@ -1,0 +1,170 @@
+"""Exports of a run's results with exactly the DESIGN §8 columns: CSV, XLSX and JSON.
+
+Numbers are written with 6 decimals (counts and ranks as integers); flags sorted and joined by
+``;``; text cells that start with ``= + - @``, a tab or a carriage return get a leading ``'``
+against spreadsheet formula injection. The same run always gives the same bytes: the XLSX has
+fixed document and zip timestamps (the run's creation time).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+from typing import Any
+
+from survey.models import EvaluationResult, EvaluationRun
+
+COLUMNS: tuple[str, ...] = (
+    "period", "unit_code", "unit_name", "peer_group", "n_valid", "n_eff", "si", "si_se",
+    "si_ci_low", "si_ci_high", "sat_rate_top2", "dk_rate", "social_method", "social_max",
+    "social_points", "social_points_linear", "social_rank", "social_rank_low", "social_rank_high",
+    "social_tier", "si_shrunk", "si_shrunk_ci_low", "si_shrunk_ci_high", "total", "total_rank",
+    "total_tier", "flags", "method_version", "run_id", "input_sha256",
+)
+INT_COLUMNS = frozenset({"n_valid", "social_rank", "social_rank_low", "social_rank_high",
+                         "total_rank", "run_id"})
+TEXT_COLUMNS = frozenset({"period", "unit_code", "unit_name", "peer_group", "social_method",
+                          "social_tier", "total_tier", "flags", "method_version", "input_sha256"})
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("csv", "xlsx", "json")
+
+
+def escape_text(text: str) -> str:
+    """Neutralise a text cell a spreadsheet would read as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def row_values(run: EvaluationRun, row: EvaluationResult) -> dict[str, Any]:
+    """The export columns of one result row as Python values (None when empty)."""
+    values: dict[str, Any] = {}
+    for column in COLUMNS:
+        if column == "period":
+            values[column] = run.period
+        elif column == "run_id":
+            values[column] = run.id
+        elif column == "input_sha256":
+            values[column] = run.input_sha256
+        elif column == "flags":
+            values[column] = ";".join(sorted(f for f in (row.flags or "").split(";") if f))
+        else:
+            values[column] = getattr(row, column)
+    return values
+
+
+def _ordered(run: EvaluationRun) -> list[EvaluationResult]:
+    return sorted(run.results, key=lambda r: (r.peer_group, r.unit_code))
+
+
+def number_text(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if column in INT_COLUMNS:
+        return str(int(value))
+    return f"{float(value):.6f}"
+
+
+def cell_text(column: str, value: Any) -> str:
+    """The text of a cell in CSV and JSON: escaped text, or a number with 6 decimals."""
+    if column in TEXT_COLUMNS:
+        return escape_text("" if value is None else str(value))
+    return number_text(column, value)
+
+
+def export_csv(run: EvaluationRun) -> bytes:
+    """UTF-8 CSV with BOM, header row first."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in _ordered(run):
+        values = row_values(run, row)
+        writer.writerow([cell_text(c, values[c]) for c in COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_json(run: EvaluationRun) -> bytes:
+    """A JSON array of row objects with the columns in order; numbers as 6-decimal literals."""
+    lines = []
+    for row in _ordered(run):
+        values = row_values(run, row)
+        parts = []
+        for column in COLUMNS:
+            value = values[column]
+            if column in TEXT_COLUMNS:
+                token = "null" if value is None else json.dumps(cell_text(column, value), ensure_ascii=False)
+            else:
+                token = number_text(column, value) or "null"
+            parts.append(f"{json.dumps(column)}: {token}")
+        lines.append("  {" + ", ".join(parts) + "}")
+    return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
+
+
+def _fixed_time(run: EvaluationRun) -> datetime:
+    moment = run.published_at or run.created_at
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def export_xlsx(run: EvaluationRun) -> bytes:
+    """One sheet, header row, numbers as numbers (format 0.000000); byte-identical per run."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "results"
+    sheet.append(list(COLUMNS))
+    for row in _ordered(run):
+        values = row_values(run, row)
+        cells = []
+        for column in COLUMNS:
+            value = values[column]
+            if column in TEXT_COLUMNS:
+                cells.append(escape_text("" if value is None else str(value)))
+            elif value is None:
+                cells.append(None)
+            elif column in INT_COLUMNS:
+                cells.append(int(value))
+            else:
+                cells.append(round(float(value), 6))
+        sheet.append(cells)
+        for cell in sheet[sheet.max_row]:
+            if COLUMNS[cell.column - 1] in TEXT_COLUMNS:
+                cell.data_type = "s"  # never a formula, whatever the text
+            elif COLUMNS[cell.column - 1] not in INT_COLUMNS:
+                cell.number_format = "0.000000"
+    moment = _fixed_time(run)
+    workbook.properties.created = moment
+    workbook.properties.modified = moment
+    workbook.properties.creator = "Minyi"
+    workbook.properties.lastModifiedBy = "Minyi"
+    raw = io.BytesIO()
+    workbook.save(raw)
+    return _normalise_zip(raw.getvalue(), moment)
+
+
+def _normalise_zip(data: bytes, moment: datetime) -> bytes:
+    """Rewrite the archive with fixed entry timestamps and order, so equal content is equal bytes."""
+    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute,
+             moment.second - moment.second % 2)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+def export_run(run: EvaluationRun, fmt: str) -> bytes:
+    """The run's results in ``fmt`` (csv, xlsx or json)."""
+    return {"csv": export_csv, "xlsx": export_xlsx, "json": export_json}[fmt](run)
+
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}

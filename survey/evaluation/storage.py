@@ -1,0 +1,93 @@
+"""Turning an analysis WaveResult into stored result rows and a JSON-safe run summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import subprocess
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from analysis import EXPORT_FIELDS, METHOD_VERSION, WaveResult
+from survey.db import PROJECT_ROOT
+from survey.models import EvaluationResult
+
+#: Result fields stored in EvaluationResult columns (everything else goes to ``extra``).
+ROW_FIELDS = tuple(f for f in EXPORT_FIELDS if f != "flags")
+#: Per-unit extras kept beside the DESIGN §8 columns.
+EXTRA_FIELDS = ("sum_w", "deff", "topbox_rate")
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe copy: NaN/inf → None, numpy scalars/arrays → Python, tuples → lists."""
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        return plain(value.item())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(dataclasses.asdict(value))
+    return value
+
+
+@functools.cache
+def code_version() -> str:
+    """``git describe`` of the running code, else the method version (cached per process)."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--tags", "--dirty"], cwd=PROJECT_ROOT,
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    return (f"git:{out}" if out else f"minyi ({METHOD_VERSION})")[:64]
+
+
+def result_rows(result: WaveResult, unit_ids: Sequence[int], extra_by_unit: Mapping[str, dict] | None = None
+                ) -> list[EvaluationResult]:
+    """One EvaluationResult per unit row (NaN stored as NULL), with sensitivity in ``extra``."""
+    sens = result.sensitivity
+    rows = []
+    for i, row in enumerate(result.rows):
+        values = {f: plain(getattr(row, f)) for f in ROW_FIELDS}
+        values["social_method"] = values["social_method"] or ""
+        extra: dict[str, Any] = {f: plain(getattr(row, f)) for f in EXTRA_FIELDS}
+        extra["points_by_method"] = {m: plain(p[i]) for m, p in sens.points.items()}
+        extra["ranks_by_method"] = {m: plain(r[i]) for m, r in sens.ranks.items()}
+        extra["total_ranks_by_method"] = {m: plain(r[i]) for m, r in sens.total_ranks.items()}
+        if result.overall_distribution.size:
+            extra["overall_distribution"] = plain(result.overall_distribution[i])
+        if extra_by_unit and row.unit_code in extra_by_unit:
+            extra.update(extra_by_unit[row.unit_code])
+        rows.append(EvaluationResult(unit_id=int(unit_ids[i]), flags=";".join(row.flags),
+                                     extra=extra, **values))
+    return rows
+
+
+def summary(result: WaveResult, **more: Any) -> dict[str, Any]:
+    """Run-level outputs: weighting diagnostics, sensitivity table, respondent flag counts."""
+    counted = np.asarray(result.rating_counted, dtype=bool)
+    out: dict[str, Any] = {
+        "weighting": plain(result.weighting),
+        "sensitivity": {
+            "units": [r.unit_code for r in result.rows],
+            "points": plain(result.sensitivity.points),
+            "ranks": plain(result.sensitivity.ranks),
+            "total_ranks": plain(result.sensitivity.total_ranks),
+        },
+        "submission_flag_counts": {k: int(np.count_nonzero(v)) for k, v in sorted(result.submission_flags.items())},
+        "rating_flag_counts": {k: int(np.count_nonzero(v)) for k, v in sorted(result.rating_flags.items())},
+        "ratings_counted": int(np.count_nonzero(counted)),
+        "ratings_total": int(counted.size),
+        "method_version": result.method_version,
+    }
+    out.update(plain(more))
+    return out
