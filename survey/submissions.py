@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from survey.hashing import body_sha256, keyed_hash, strata_key
 from survey.i18n import _
+from survey.invitations import code_hash
 from survey.models import (
     AccessMode,
     Channel,
@@ -82,26 +83,9 @@ class WaveUnits:
     kinds: dict[str, str]
 
 
-def normalise_code(code: str) -> str:
-    """A code as typed on a phone: spaces and hyphens dropped, letters upper-cased."""
-    return re.sub(r"[\s-]+", "", code).upper()
-
-
 def invitation_code_hash(secret: str, code: str) -> str:
-    """The stored hash of an invitation code (HMAC of the normalised code)."""
-    return keyed_hash(secret, "invitation", normalise_code(code))
-
-
-def code_hash_candidates(secret: str, code: str) -> list[str]:
-    """Hashes under which a code may be stored (the canonical one first, then tolerant forms)."""
-    from survey.hashing import sha256_hex
-
-    forms = dict.fromkeys([normalise_code(code), code.strip()])
-    out = [invitation_code_hash(secret, code)]
-    for form in forms:
-        out += [keyed_hash(secret, "invitation", form), keyed_hash(secret, "code", form),
-                sha256_hex(form)]
-    return list(dict.fromkeys(out))
+    """The stored hash of an invitation code (the same as :func:`survey.invitations.code_hash`)."""
+    return code_hash(secret, code)
 
 
 def definition_of(session: Session, version_id: int) -> Definition:
@@ -132,7 +116,7 @@ def find_invitation(session: Session, wave_id: int, secret: str, code: object) -
         return None
     return session.scalars(select(Invitation).where(
         Invitation.wave_id == wave_id,
-        Invitation.code_hash.in_(code_hash_candidates(secret, code)))).first()
+        Invitation.code_hash == code_hash(secret, code))).first()
 
 
 def find_invitation_any_wave(session: Session, secret: str, code: str) -> Invitation | None:
@@ -140,7 +124,7 @@ def find_invitation_any_wave(session: Session, secret: str, code: str) -> Invita
     if not code.strip() or len(code) > MAX_CODE_LENGTH:
         return None
     return session.scalars(select(Invitation).where(
-        Invitation.code_hash.in_(code_hash_candidates(secret, code)))).first()
+        Invitation.code_hash == code_hash(secret, code))).first()
 
 
 def _replay(session: Session, wave_id: int, client_id: str, body_hash: str) -> SubmissionResult | None:

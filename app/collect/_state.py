@@ -1,0 +1,65 @@
+"""The survey session: answers so far, the server-issued submission id and the issue time.
+
+It lives in Flask's signed session cookie (the web tier stays stateless), so the issue time that
+SPEEDING is measured from cannot be forged; invited citizens also get a server-side draft.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import session
+from sqlalchemy.orm import Session
+
+from survey.drafts import Step, rateable_units, survey_steps
+from survey.models import Invitation, Wave
+from survey.questionnaire import Definition
+from survey.submissions import WaveUnits, definition_of, units_of
+
+KEY = "survey"
+
+
+def new_state(wave_id: int, code: str | None = None, invitation_id: int | None = None) -> dict[str, Any]:
+    return {"w": wave_id, "id": str(uuid.uuid4()), "t": datetime.now(UTC).isoformat(),
+            "c": code, "i": invitation_id, "a": {}, "r": {}, "hp": False, "done": None}
+
+
+def current(wave_id: int) -> dict[str, Any] | None:
+    state = session.get(KEY)
+    return state if isinstance(state, dict) and state.get("w") == wave_id else None
+
+
+def store(state: dict[str, Any]) -> None:
+    session[KEY] = state
+    session.modified = True
+
+
+@dataclass
+class Plan:
+    """Everything a page needs to know about the survey it belongs to."""
+
+    wave: Wave
+    definition: Definition
+    units: WaveUnits
+    district: str | None
+    steps: list[Step]
+
+
+def plan(db: Session, wave: Wave, state: dict[str, Any]) -> Plan:
+    definition = definition_of(db, wave.questionnaire_version_id)
+    units = units_of(db, wave.id)
+    district = None
+    if state.get("i"):
+        invitation = db.get(Invitation, state["i"])
+        district = invitation.district.code if invitation and invitation.district else None
+    rated = rateable_units(definition, state["a"], units.ids, units.kinds, district)
+    return Plan(wave, definition, units, district, survey_steps(definition, state["a"], rated))
+
+
+def submission_body(state: dict[str, Any], client_id: str | None = None) -> dict[str, Any]:
+    """The JSON-API-shaped body of the survey (hashed for idempotency)."""
+    return {"client_submission_id": client_id or state["id"], "invitation_code": state.get("c"),
+            "started_at": state["t"], "answers": state["a"], "ratings": state["r"]}
