@@ -55,9 +55,14 @@ def check_texts(
     value: Any, location: str, report: Report, languages: tuple[str, ...], default: str,
     *, required: bool,
 ) -> dict[str, str]:
-    """A ``{language: text}`` mapping; empty texts are dropped; the default language required."""
+    """A ``{language: text}`` mapping (or a plain string in the default language).
+
+    Texts are stripped, empty ones dropped; with ``required`` the default language must be there.
+    """
     if value is None:
         value = {}
+    if isinstance(value, str) and default:
+        value = {default: value}  # a plain string is the default language's text
     if not isinstance(value, dict):
         report(location, _("Expected texts by language, e.g. {\"zh\": \"...\", \"en\": \"...\"}."))
         return {}

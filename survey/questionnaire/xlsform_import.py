@@ -124,6 +124,8 @@ class _Importer:
             if setting.get(column) is not None:
                 data[key] = _text(setting.get(column))
         data["title"] = self.texts(setting, "title")
+        if not data["title"] and setting.get("form_title") is not None:  # ODK's column
+            data["title"] = {self.default: _text(setting.get("form_title"))}
         self.origins.update({key: (settings.name, setting.number)
                              for key in ("form_id", "version_label", "title", "languages",
                                          "default_language", "format")})
@@ -143,8 +145,9 @@ class _Importer:
                     if sep and base in {*TEXT_FIELDS.values(), "title"} and lang not in found:
                         found.append(lang)
         default = setting.get("default_language")
-        self.default = str(default) if default is not None else (found[0] if found else "")
-        if self.default and self.default not in found and declared is None:
+        # a plain ODK form (``label`` columns only, no default_language) is read as Chinese
+        self.default = str(default) if default is not None else (found[0] if found else "zh")
+        if self.default not in found and declared is None:
             found.insert(0, self.default)
         self.languages = found
 

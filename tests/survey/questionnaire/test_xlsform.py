@@ -250,3 +250,28 @@ def test_export_keeps_formula_like_text_and_exact_numbers() -> None:
     again = import_xlsform(data)
     assert again.to_dict() == definition.to_dict()
     assert again.question("a").min == 0.1 + 0.2
+
+
+def test_plain_odk_columns_without_languages_are_read_as_the_default_language() -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    for row in [["type", "name", "label", "required", "relevant"],
+                ["begin group", "page", "第一页"],
+                ["select_one yn", "q1", "您满意吗？", "TRUE"],
+                ["text", "q2", "为什么？", None, "${q1} = 'n'"],
+                ["end group"]]:
+        sheet.append(row)
+    choices = book.create_sheet("choices")
+    for row in [["list_name", "name", "label"], ["yn", "y", "是"], ["yn", "n", "否"]]:
+        choices.append(row)
+    book.create_sheet("settings").append(["form_id", "form_title"])
+    book["settings"].append(["plain", "普通表单"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    definition = import_xlsform(buffer.getvalue())
+    assert definition.languages == ("zh",) and definition.default_language == "zh"
+    assert definition.title == {"zh": "普通表单"}
+    assert definition.question("q2").relevant == "${q1} = 'n'"
+    assert definition.question("q1").required is True
+    assert definition.label(definition.choices("yn")[0]) == "是"
