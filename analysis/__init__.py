@@ -37,7 +37,11 @@ margin errors, iterations, collapsed cells, small cells, quotas), ``submission_w
 ``rating_counted``, ``overall_distribution`` (U × options of the overall item),
 ``config_hash`` and ``method_version`` (:data:`METHOD_VERSION`, also on every row).
 
-Also public: ``with_components`` (add totals to an evaluated wave), ``comprehensive_scores``,
+``evaluate_year(quarters: Sequence[WaveResult], config=None, components=None,
+expected_quarters=4) -> YearResult`` — the annual rows from the quarterly results (SI = mean of
+the quarterly SIs, SE = sqrt(Σ SE²)/4), placed like a wave with the annual thresholds.
+
+Also public: ``with_components`` (add totals to an evaluated wave or year), ``comprehensive_scores``,
 ``annual_index``, ``consec_bottom``, the building blocks (``rake``, ``rake_labels``,
 ``poststratify``, ``unit_index``, ``fay_herriot``, ``social_points``, ``group_ranks``,
 ``tier_for``, ``rank_intervals``, the flag functions) and, in :mod:`analysis.charts`,
@@ -61,6 +65,7 @@ Examples
 90.0
 """
 
+from analysis.annual import PARTIAL_YEAR, YearResult, evaluate_year
 from analysis.comprehensive import (
     ComprehensiveResult,
     ConsecBottom,
@@ -89,6 +94,7 @@ from analysis.unit_index import unit_index
 from analysis.wave import evaluate_wave, with_components
 
 __all__ = [
+    "PARTIAL_YEAR", "YearResult", "evaluate_year",
     "EXCLUDING_DEFAULT", "EXPORT_FIELDS", "METHOD_VERSION", "POOR_REVIEW", "SCALE_PRESETS", "TIERS",
     "ComponentScores", "ComprehensiveResult", "ConsecBottom", "ItemSpec", "Margin", "QuotaTarget",
     "RakingError", "RakingResult", "ScoringConfig", "Sensitivity", "Stratum", "UnitRow", "WaveInput",

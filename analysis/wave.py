@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from analysis import flags as F
 from analysis.comprehensive import comprehensive_scores
-from analysis.config import METHOD_VERSION, ScoringConfig
+from analysis.config import ScoringConfig
 from analysis.inputs import ComponentScores, WaveInput
 from analysis.placement import place_units
-from analysis.results import Sensitivity, UnitRow, WaveResult
+from analysis.results import Sensitivity, WaveResult
+from analysis.rows import int_or_none, standard_unit_flags, unit_rows
 from analysis.scoring import item_table, respondent_scores
 from analysis.unit_index import unit_cell_stats, unit_index_from_stats
 from analysis.weighting import quota_reports, weight_respondents
+
+if TYPE_CHECKING:
+    from analysis.annual import YearResult
+
+#: A wave's or a year's result: anything with ``rows`` and ``sensitivity``.
+R = TypeVar("R", WaveResult, "YearResult")
 
 
 def _any(flags: dict[str, np.ndarray], names: set[str], size: int) -> np.ndarray:
@@ -22,10 +30,6 @@ def _any(flags: dict[str, np.ndarray], names: set[str], size: int) -> np.ndarray
     for name in names & set(flags):
         out |= flags[name]
     return out
-
-
-def _int_or_none(x: float) -> int | None:
-    return int(x) if np.isfinite(x) else None
 
 
 def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveResult:
@@ -125,44 +129,15 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
     quotas = quota_reports(inp, wts, stats.n, config)
     diagnostics = dataclasses.replace(wts.diagnostics, quotas=quotas)
 
-    unit_flags: list[set[str]] = [set(diagnostics.flags) for _ in range(u)]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        checks = {
-            F.LOW_N: idx.n_valid < config.n_min,
-            F.WIDE_CI: config.z_crit * idx.se > config.wide_ci_half_width,
-            F.LOW_NEFF: idx.n_eff / idx.n_valid < config.low_neff_ratio,
-            F.HIGH_DK: dk_rate > config.high_dk_rate,
-            F.TOPBOX_ANOMALY: F.topbox_anomaly(idx.topbox_rate, groups, config.topbox_mad_k),
-            F.ADJ_NOT_SIG: place.adj_not_sig,
-            F.BOTTOM_NOT_SIG: place.bottom_not_sig,
-        }
+    unit_flags = standard_unit_flags(idx, dk_rate, groups, place, config)
+    for fl in unit_flags:
+        fl.update(diagnostics.flags)
     for q in quotas:
         if q.shortfall and q.unit >= 0:
             unit_flags[q.unit].add(F.QUOTA_SHORTFALL)
-    for name, mask in checks.items():
-        for i in np.flatnonzero(mask):
-            unit_flags[i].add(name)
-
-    rows = []
-    for i in range(u):
-        rows.append(UnitRow(
-            unit_code=str(inp.unit_codes[i]), unit_name=str(inp.unit_names[i]),
-            peer_group=str(inp.peer_groups[i]), n_valid=int(idx.n_valid[i]), n_eff=float(idx.n_eff[i]),
-            sum_w=float(idx.sum_w[i]),
-            deff=float(idx.n_valid[i] / idx.n_eff[i]) if idx.n_valid[i] else float("nan"),
-            si=float(idx.si[i]), si_se=float(idx.se[i]), si_ci_low=float(idx.ci_low[i]),
-            si_ci_high=float(idx.ci_high[i]), sat_rate_top2=float(idx.sat_rate_top2[i]),
-            topbox_rate=float(idx.topbox_rate[i]), dk_rate=float(dk_rate[i]),
-            social_method=place.method_used[i], social_max=float(config.social_max),
-            social_points=float(place.points[i]), social_points_linear=float(place.points_linear[i]),
-            social_rank=_int_or_none(place.rank[i]), social_rank_low=_int_or_none(place.rank_low[i]),
-            social_rank_high=_int_or_none(place.rank_high[i]), social_tier=place.tier[i],
-            si_shrunk=float(place.shrunk.estimate[i]), si_shrunk_ci_low=float(place.shrunk.ci_low[i]),
-            si_shrunk_ci_high=float(place.shrunk.ci_high[i]), flags=tuple(sorted(unit_flags[i])),
-            method_version=METHOD_VERSION,
-        ))
+    rows = unit_rows(inp.unit_codes, inp.unit_names, inp.peer_groups, idx, dk_rate, place, unit_flags, config)
     result = WaveResult(
-        rows=tuple(rows),
+        rows=rows,
         sensitivity=Sensitivity(place.points_by_method, place.ranks_by_method, {}),
         weighting=diagnostics, submission_weights=wts.weights, submission_flags=sub_flags,
         rating_flags=rat_flags, rating_scores=scores.y, rating_counted=counted,
@@ -173,8 +148,8 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
     return result
 
 
-def with_components(result: WaveResult, components: ComponentScores, config: ScoringConfig) -> WaveResult:
-    """Add the comprehensive total, rank and tier (DESIGN §7f) to an evaluated wave.
+def with_components(result: R, components: ComponentScores, config: ScoringConfig) -> R:
+    """Add the comprehensive total, rank and tier (DESIGN §7f) to an evaluated wave or year.
 
     Adds BONUS_CAPPED and RANK_UNSTABLE (total rank over M1–M4 social points) to the flags.
 
@@ -198,7 +173,7 @@ def with_components(result: WaveResult, components: ComponentScores, config: Sco
         if comp.rank_unstable[i]:
             fl.add(F.RANK_UNSTABLE)
         rows.append(dataclasses.replace(
-            row, total=float(comp.total[i]), total_rank=_int_or_none(comp.total_rank[i]),
+            row, total=float(comp.total[i]), total_rank=int_or_none(comp.total_rank[i]),
             total_tier=comp.total_tier[i], flags=tuple(sorted(fl)),
         ))
     sens = Sensitivity(result.sensitivity.points, result.sensitivity.ranks, comp.ranks_by_method)

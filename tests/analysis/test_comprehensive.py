@@ -108,3 +108,20 @@ def test_m5_and_degenerate_groups():
     assert all(r.social_method == "M1" for r in res1.rows)
     assert res1.row("A").social_points == pytest.approx(16.7533, abs=5e-5)
     assert ScoringConfig().method == "M2"
+
+
+def test_evaluate_year_combines_quarters_and_places_units():
+    from analysis import evaluate_year
+
+    q = evaluate_wave(golden_input(with_components=False), GOLDEN_CONFIG)
+    missing_b = dataclasses.replace(q, rows=tuple(r for r in q.rows if r.unit_code != "B"))
+    year = evaluate_year([q, q, q, missing_b], GOLDEN_CONFIG, components=GOLDEN_COMPONENTS)
+    a, b = year.row("A"), year.row("B")
+    assert a.si == pytest.approx(q.row("A").si) and a.si_se == pytest.approx(q.row("A").si_se / 2)
+    assert b.si_se == pytest.approx(np.sqrt(3) * q.row("B").si_se / 3)
+    assert (a.n_valid, b.n_valid) == (20, 12)
+    assert year.quarters.tolist() == [4, 3, 4]
+    assert "PARTIAL_YEAR" in b.flags and "PARTIAL_YEAR" not in a.flags
+    assert a.total == pytest.approx(93.3567, abs=5e-5) and a.total_tier == "优秀"
+    annual_defaults = evaluate_year([q] * 4)
+    assert all("LOW_N" in r.flags for r in annual_defaults.rows)  # n_min 300 for a year
