@@ -90,6 +90,8 @@ def evaluate_year(quarters: Sequence[WaveResult], config: ScoringConfig | None =
         n_eff=np.nansum(grid("n_eff"), axis=0), si=si, se=se,
         ci_low=np.clip(si - config.z_crit * se, 0, 100), ci_high=np.clip(si + config.z_crit * se, 0, 100),
         sat_rate_top2=top2, topbox_rate=topbox,
+        # quarterly weights are each scaled to their own n: their extremes do not combine
+        weight_min=np.full(u, np.nan), weight_max=np.full(u, np.nan),
     )
     peer = [latest[c].peer_group for c in codes]
     groups = np.unique(np.asarray(peer, dtype=str), return_inverse=True)[1]

@@ -98,6 +98,8 @@ class ScoringConfig:
     excluding_flags: tuple[str, ...] = EXCLUDING_DEFAULT
     speeding_fraction: float = 1.0 / 3.0
     straightline_min_items: int = 3
+    burst_max_count: int = 20
+    burst_window_s: float = 600.0
     seed: int = 0
     n_draws: int = 1000
     # (f) comprehensive score defaults

@@ -85,6 +85,45 @@ def speeding_flags(duration: np.ndarray, channel: np.ndarray, fraction: float = 
     return out
 
 
+def burst_flags(source: np.ndarray, submitted_at: np.ndarray, max_count: int = 20,
+                window_s: float = 600.0) -> np.ndarray:
+    """Flag submissions in a burst: more than ``max_count`` from one source within ``window_s``.
+
+    Every submission inside such a window is flagged. Sources below 0 mean "unknown" and are
+    never flagged; times are seconds (any epoch).
+
+    Examples
+    --------
+    >>> src = np.array([1, 1, 1, 2, 1])
+    >>> t = np.array([0.0, 10.0, 20.0, 20.0, 900.0])
+    >>> burst_flags(src, t, max_count=2, window_s=600)
+    array([ True,  True,  True, False, False])
+    """
+    src = np.asarray(source)
+    t = np.asarray(submitted_at, dtype=float)
+    out = np.zeros(src.shape[0], dtype=bool)
+    ok = np.flatnonzero((src >= 0) & np.isfinite(t))
+    if ok.size <= max_count:
+        return out
+    order = ok[np.lexsort((t[ok], src[ok]))]
+    s_src, s_t = src[order], t[order]
+    # same source and within the window <=> same source run and time gap < window
+    run_start = np.r_[True, s_src[1:] != s_src[:-1]]
+    run_id = np.cumsum(run_start) - 1
+    span = float(s_t.max() - s_t.min()) + 2 * window_s + 1.0
+    key = run_id * span + (s_t - s_t.min())
+    left = np.searchsorted(key, key - window_s, side="right")
+    end = np.arange(order.size)
+    burst = end - left + 1 > max_count
+    if not burst.any():
+        return out
+    cover = np.zeros(order.size + 1, dtype=np.int64)
+    np.add.at(cover, left[burst], 1)
+    np.add.at(cover, end[burst] + 1, -1)
+    out[order[np.cumsum(cover[:-1]) > 0]] = True
+    return out
+
+
 def straightline_flags(answers: np.ndarray, missing: np.ndarray, min_items: int = 3) -> np.ndarray:
     """Flag ratings whose non-missing answers all pick the same option, over >= ``min_items`` items.
 

@@ -91,9 +91,10 @@ class WaveInput:
 
     Submissions (S, in submission order: earliest first, ties by id)
         ``design_weight`` (required), ``linkage`` (int key codes, -1 = none), ``channel``
-        (int codes), ``duration`` (seconds, NaN = unknown), ``submission_flags`` (flag name ->
-        bool array, e.g. HONEYPOT, BURST set at submission time), ``strata`` (variable ->
-        :class:`Stratum`).
+        (int codes), ``duration`` (seconds, NaN = unknown), ``source`` (int code of the source
+        hash, -1 = unknown) and ``submitted_at`` (seconds) for BURST, ``submission_flags``
+        (flag name -> bool array, e.g. HONEYPOT, or BURST set at submission time),
+        ``strata`` (variable -> :class:`Stratum`).
     Ratings (R)
         ``rating_submission`` (index into submissions), ``rating_unit`` (index into units),
         ``answers`` ((R, J) option indexes, -1 = not answered / not relevant),
@@ -119,6 +120,8 @@ class WaveInput:
     linkage: np.ndarray | None = None
     channel: np.ndarray | None = None
     duration: np.ndarray | None = None
+    source: np.ndarray | None = None
+    submitted_at: np.ndarray | None = None
     submission_flags: Mapping[str, np.ndarray] = field(default_factory=_empty_flags)
     strata: Mapping[str, Stratum] = field(default_factory=dict)
     rating_flags: Mapping[str, np.ndarray] = field(default_factory=_empty_flags)
@@ -145,7 +148,7 @@ class WaveInput:
         dw = np.asarray(self.design_weight, dtype=float)
         if dw.ndim != 1 or not np.isfinite(dw).all() or (dw <= 0).any():
             errs.append(("design_weight", "must be a 1-d array of finite positive numbers"))
-        for name in ("linkage", "channel", "duration"):
+        for name in ("linkage", "channel", "duration", "source", "submitted_at"):
             arr = getattr(self, name)
             if arr is not None and np.asarray(arr).shape != (s,):
                 errs.append((name, f"must have one value per submission ({s})"))

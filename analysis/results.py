@@ -55,6 +55,8 @@ class UnitRow:
     total: float = math.nan
     total_rank: int | None = None
     total_tier: str | None = None
+    weight_min: float = math.nan  #: smallest final weight among the unit's counted ratings
+    weight_max: float = math.nan
     flags: tuple[str, ...] = ()
     method_version: str = METHOD_VERSION
 

@@ -57,7 +57,8 @@ def unit_rows(codes: Sequence[str], names: Sequence[str], peer_groups: Sequence[
             social_rank=int_or_none(place.rank[i]), social_rank_low=int_or_none(place.rank_low[i]),
             social_rank_high=int_or_none(place.rank_high[i]), social_tier=place.tier[i],
             si_shrunk=float(place.shrunk.estimate[i]), si_shrunk_ci_low=float(place.shrunk.ci_low[i]),
-            si_shrunk_ci_high=float(place.shrunk.ci_high[i]), flags=tuple(sorted(flags[i])),
+            si_shrunk_ci_high=float(place.shrunk.ci_high[i]), weight_min=float(idx.weight_min[i]),
+            weight_max=float(idx.weight_max[i]), flags=tuple(sorted(flags[i])),
             method_version=METHOD_VERSION,
         ))
     return tuple(rows)

@@ -27,6 +27,8 @@ class UnitCellStats(NamedTuple):
     s_top2: np.ndarray
     s_topbox: np.ndarray
     s_overall: np.ndarray
+    d_min: np.ndarray  #: smallest design weight per (unit, cell), inf where empty
+    d_max: np.ndarray  #: largest design weight per (unit, cell), -inf where empty
 
 
 class UnitIndex(NamedTuple):
@@ -41,6 +43,8 @@ class UnitIndex(NamedTuple):
     ci_high: np.ndarray
     sat_rate_top2: np.ndarray
     topbox_rate: np.ndarray
+    weight_min: np.ndarray
+    weight_max: np.ndarray
 
 
 def unit_cell_stats(
@@ -82,6 +86,10 @@ def unit_cell_stats(
         return np.bincount(key, weights=weights, minlength=size).reshape(n_units, n_cells)
 
     zeros = np.zeros((n_units, n_cells))
+    d_min = np.full(size, np.inf)
+    d_max = np.full(size, -np.inf)
+    np.minimum.at(d_min, key, d)
+    np.maximum.at(d_max, key, d)
     return UnitCellStats(
         center=center,
         n=acc(None).astype(float),
@@ -93,6 +101,8 @@ def unit_cell_stats(
         s_top2=acc(d * top2) if top2 is not None else zeros,
         s_topbox=acc(d * topbox) if topbox is not None else zeros,
         s_overall=acc(d * overall_answered) if overall_answered is not None else zeros,
+        d_min=d_min.reshape(n_units, n_cells),
+        d_max=d_max.reshape(n_units, n_cells),
     )
 
 
@@ -113,6 +123,8 @@ def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: floa
         s_overall = stats.s_overall @ f
         top2 = np.where(s_overall > 0, (stats.s_top2 @ f) / s_overall, np.nan)
         topbox = np.where(s_overall > 0, (stats.s_topbox @ f) / s_overall, np.nan)
+    w_min = (stats.d_min * f).min(axis=1)
+    w_max = (stats.d_max * f).max(axis=1)
     return UnitIndex(
         n_valid=n.astype(np.int64),
         sum_w=sum_w,
@@ -123,6 +135,8 @@ def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: floa
         ci_high=np.clip(si + z * se, 0.0, 100.0),
         sat_rate_top2=top2,
         topbox_rate=topbox,
+        weight_min=np.where(n > 0, w_min, np.nan),
+        weight_max=np.where(n > 0, w_max, np.nan),
     )
 
 

@@ -80,6 +80,9 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
     if inp.duration is not None:
         channel = np.zeros(s, dtype=np.int64) if inp.channel is None else np.asarray(inp.channel)
         sub_flags[F.SPEEDING] = F.speeding_flags(inp.duration, channel, config.speeding_fraction)
+    if inp.source is not None and inp.submitted_at is not None:
+        burst = F.burst_flags(inp.source, inp.submitted_at, config.burst_max_count, config.burst_window_s)
+        sub_flags[F.BURST] = burst | sub_flags.get(F.BURST, np.zeros(s, bool))
     rat_flags = {k: np.asarray(v, dtype=bool) for k, v in inp.rating_flags.items()}
     rat_flags[F.INSUFFICIENT_ITEMS] = ~scores.sufficient
     rat_flags[F.STRAIGHTLINE] = F.straightline_flags(answers, scores.missing, config.straightline_min_items)
@@ -120,7 +123,7 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
         given = opt >= 0
         w_r = wts.weights[crs]
         dist = np.bincount(ru[counted][given] * n_opts + opt[given], weights=w_r[given],
-                           minlength=u * n_opts).reshape(u, n_opts)
+                           minlength=u * n_opts).reshape(u, n_opts).astype(float)
         tot = dist.sum(axis=1, keepdims=True)
         dist = np.divide(dist, tot, out=np.zeros_like(dist), where=tot > 0)
 

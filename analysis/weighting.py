@@ -55,7 +55,7 @@ def weight_respondents(inp: WaveInput, person: np.ndarray, config: ScoringConfig
     cats = tuple(tuple(inp.strata[v].categories) for v in variables)
     dims = tuple(len(c) for c in cats)
     codes = [np.asarray(inp.strata[v].codes)[idx] for v in variables]
-    rake_now = config.raking and bool(inp.margins)
+    rake_now = config.raking and bool(inp.margins) and idx.size > 0
     unknown = [v for v, c in zip(variables, codes, strict=True) if c.size and c.min() < 0]
     if unknown and rake_now:
         bad = int(np.count_nonzero(codes[variables.index(unknown[0])] < 0))

@@ -189,3 +189,47 @@ def test_respondent_flag_functions():
 def test_overall_distribution_sums_to_one():
     res = evaluate_wave(synthetic())
     assert_allclose(res.overall_distribution.sum(axis=1), 1.0)
+
+
+def test_burst_flags_match_a_brute_force_count():
+    from analysis import flags
+
+    rng = np.random.default_rng(9)
+    n = 400
+    src = rng.integers(-1, 4, n)
+    t = np.sort(rng.uniform(0, 3000, n))
+    got = flags.burst_flags(src, t, max_count=5, window_s=100)
+    want = np.zeros(n, bool)
+    for i in range(n):  # every window ending at i with more than 5 from one source
+        if src[i] < 0:
+            continue
+        members = np.flatnonzero((src == src[i]) & (t > t[i] - 100) & (t <= t[i]))
+        if members.size > 5:
+            want[members] = True
+    assert got.tolist() == want.tolist()
+
+
+def test_burst_is_computed_from_source_and_time_and_only_reported():
+    inp = synthetic(n=60, n_units=2, seed=6)
+    source = np.full(60, -1)
+    source[:25] = 7
+    res = evaluate_wave(dataclasses.replace(inp, source=source, submitted_at=np.arange(60) * 10.0))
+    assert res.submission_flags["BURST"][:25].all() and not res.submission_flags["BURST"][25:].any()
+    counted = res.rating_counted[:25] | res.rating_flags["INSUFFICIENT_ITEMS"][:25]
+    assert counted.all()
+
+
+def test_an_empty_wave_gives_rows_without_numbers():
+    inp = synthetic(n=10, n_units=2)
+    empty = dataclasses.replace(inp, rating_submission=np.zeros(0, int), rating_unit=np.zeros(0, int),
+                                answers=np.zeros((0, 4), int))
+    res = evaluate_wave(empty)
+    assert [r.n_valid for r in res.rows] == [0, 0]
+    assert all(np.isnan(r.si) and r.social_rank is None and "LOW_N" in r.flags for r in res.rows)
+    assert res.weighting.n == 0 and not res.weighting.raked
+
+
+def test_unit_weight_extremes():
+    res = evaluate_wave(golden_input(with_components=False), GOLDEN_CONFIG)
+    assert (res.row("A").weight_min, res.row("A").weight_max) == pytest.approx((0.5, 1.5))
+    assert (res.row("B").weight_min, res.row("B").weight_max) == pytest.approx((0.7, 1.3))
