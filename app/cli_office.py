@@ -36,7 +36,8 @@ def evaluate_command(wave_id: int | None, year: int | None, month: str | None,
         raise click.UsageError("--publish needs --reason")
     session = db_session()
     try:
-        settings = RunSettings()
+        kind = "annual" if year is not None else "quarterly"
+        settings = RunSettings.for_period(kind)
         if config_file:
             path = Path(config_file)
             if not path.is_file():
@@ -45,7 +46,7 @@ def evaluate_command(wave_id: int | None, year: int | None, month: str | None,
                 data = json.loads(path.read_text(encoding="utf-8-sig"))
             except (ValueError, UnicodeDecodeError) as error:
                 fail(f"{config_file}: not valid JSON: {error}")
-            settings = RunSettings.from_dict(data)
+            settings = RunSettings.from_dict(data, kind)
         if wave_id is not None:
             run = evaluate_wave_run(session, wave_id, settings, ACTOR)
         elif year is not None:

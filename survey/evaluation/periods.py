@@ -9,21 +9,21 @@ published (DESIGN §7c).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analysis import ComponentScores, annual_index, consec_bottom
-from analysis.placement import place_units
+from analysis import UnitRow, consec_bottom, evaluate_year
 from survey import audit
 from survey.errors import ValidationFailed
 from survey.evaluation.inputs import Window, load_components, load_definition, load_window
 from survey.evaluation.runs import compute_wave, published_for
 from survey.evaluation.settings import RunSettings
-from survey.evaluation.storage import code_version, plain, result_rows, summary
+from survey.evaluation.storage import code_version, plain, result_rows, stored_unit_rows, summary
+from survey.hashing import canonical_json, sha256_hex
 from survey.i18n import _
 from survey.models import EvaluationResult, EvaluationRun, RunStatus, Unit, Wave
 from survey.models.waves import WAVE_TIMEZONE
@@ -81,80 +81,50 @@ def _quarter_runs(session: Session, year: int) -> list[EvaluationRun]:
     return [r for r in runs if r is not None]
 
 
+@dataclass(frozen=True)
+class _StoredQuarter:
+    """A published quarterly run seen as analysis results (``evaluate_year`` reads ``rows``)."""
+
+    rows: tuple[UnitRow, ...]
+
+
 def evaluate_year_run(session: Session, year: int, settings: RunSettings, actor: str) -> EvaluationRun:
-    """The annual run of ``year``: mean of its published quarterly SIs, placed like a wave."""
+    """The annual run of ``year`` from its published quarterly runs (``analysis.evaluate_year``)."""
     quarters = _quarter_runs(session, year)
     if not quarters:
         raise ValidationFailed([("year", _("No published quarterly run for %(year)s: publish the "
                                            "quarters first.", year=year))])
-    cfg = settings.scoring
-    codes = sorted({r.unit_code for run in quarters for r in run.results})
-    first: dict[str, EvaluationResult] = {}
-    si = np.full((len(quarters), len(codes)), np.nan)
-    se = np.full_like(si, np.nan)
-    n_valid = np.zeros(len(codes), dtype=np.int64)
-    for q, run in enumerate(quarters):
-        for r in run.results:
-            j = codes.index(r.unit_code)
-            first.setdefault(r.unit_code, r)
-            si[q, j] = np.nan if r.si is None else r.si
-            se[q, j] = np.nan if r.si_se is None else r.si_se
-            n_valid[j] += r.n_valid
-    mean, err, n_quarters = annual_index(si, se)
-    peer = [first[c].peer_group for c in codes]
-    groups = np.unique(np.array(peer, dtype=object).astype(str), return_inverse=True)[1]
-    place = place_units(mean, err, groups, cfg)
+    stored = [_StoredQuarter(tuple(stored_unit_rows(run))) for run in quarters]
+    codes: list[str] = []
+    for quarter in stored:
+        codes += [r.unit_code for r in quarter.rows if r.unit_code not in codes]
     unit_ids = {u.code: u.id for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))}
-    comps, _covered = load_components(session, str(year), [unit_ids[c] for c in codes])
-    totals = _totals(comps, place, groups, cfg, codes)
-    previous = _previous_year(session, year)
+    components, covered = load_components(session, str(year), [unit_ids[c] for c in codes])
+    try:
+        result = evaluate_year(stored, settings.scoring, components)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise ValidationFailed([("analysis", str(error))]) from error
     run = EvaluationRun(
         wave_id=None, year=year, period=str(year), kind="year", config=settings.to_dict(),
         config_sha256=settings.sha256(), input_sha256=_quarters_hash(quarters),
         code_version=code_version(), status=RunStatus.DRAFT, created_by=actor,
-        summary=plain({"quarters": [{"run": r.id, "period": r.period, "input_sha256": r.input_sha256}
-                                    for r in quarters],
-                       "sensitivity": {"units": codes, "points": place.points_by_method,
-                                       "ranks": place.ranks_by_method,
-                                       "total_ranks": totals["ranks_by_method"] if totals else {}},
-                       "components_complete": comps is not None}),
+        summary=plain({
+            "quarters": [{"run": r.id, "period": r.period, "input_sha256": r.input_sha256}
+                         for r in quarters],
+            "sensitivity": {"units": [r.unit_code for r in result.rows],
+                            "points": result.sensitivity.points, "ranks": result.sensitivity.ranks,
+                            "total_ranks": result.sensitivity.total_ranks},
+            "component_units": covered, "components_complete": components is not None,
+            "method_version": result.method_version}),
     )
     session.add(run)
     session.flush()
-    ci_low, ci_high = _interval(mean, err, cfg.z_crit)
-    rows = []
-    for j, code in enumerate(codes):
-        flags = set()
-        if n_valid[j] < cfg.n_min:
-            flags.add("LOW_N")
-        if np.isfinite(err[j]) and cfg.z_crit * err[j] > cfg.wide_ci_half_width:
-            flags.add("WIDE_CI")
-        if place.adj_not_sig[j]:
-            flags.add("ADJ_NOT_SIG")
-        if place.bottom_not_sig[j]:
-            flags.add("BOTTOM_NOT_SIG")
-        total = rank = tier = None
-        if totals:
-            total, rank, tier = totals["total"][j], totals["rank"][j], totals["tier"][j]
-            flags |= totals["flags"][j]
-        rows.append(EvaluationResult(
-            run_id=run.id, unit_id=unit_ids[code], unit_code=code, unit_name=first[code].unit_name,
-            peer_group=peer[j], n_valid=int(n_valid[j]), n_eff=None, si=plain(mean[j]),
-            si_se=plain(err[j]), si_ci_low=plain(ci_low[j]), si_ci_high=plain(ci_high[j]),
-            sat_rate_top2=None, dk_rate=None, social_method=str(place.method_used[j] or ""),
-            social_max=cfg.social_max, social_points=plain(place.points[j]),
-            social_points_linear=plain(place.points_linear[j]), social_rank=_int(place.rank[j]),
-            social_rank_low=_int(place.rank_low[j]), social_rank_high=_int(place.rank_high[j]),
-            social_tier=place.tier[j], si_shrunk=plain(place.shrunk.estimate[j]),
-            si_shrunk_ci_low=plain(place.shrunk.ci_low[j]), si_shrunk_ci_high=plain(place.shrunk.ci_high[j]),
-            total=plain(total), total_rank=_int(rank), total_tier=tier, flags="",
-            method_version=first[code].method_version,
-            extra={"quarters": int(n_quarters[j]),
-                   "points_by_method": {m: plain(p[j]) for m, p in place.points_by_method.items()},
-                   "ranks_by_method": {m: plain(p[j]) for m, p in place.ranks_by_method.items()}},
-        ))
-        rows[-1].flags = ";".join(sorted(flags))
-    _mark_consec_bottom(rows, previous)
+    rows = result_rows(result, [unit_ids[r.unit_code] for r in result.rows],  # type: ignore[arg-type]
+                       {r.unit_code: {"quarters": int(q)} for r, q in zip(result.rows, result.quarters,
+                                                                           strict=True)})
+    for row in rows:
+        row.run_id = run.id
+    _mark_consec_bottom(rows, _previous_year(session, year))
     session.add_all(rows)
     session.flush()
     audit.record(session, actor, "run.create", "evaluation_run", run.id,
@@ -162,38 +132,8 @@ def evaluate_year_run(session: Session, year: int, settings: RunSettings, actor:
     return run
 
 
-def _int(value: object) -> int | None:
-    return int(value) if value is not None and np.isfinite(value) else None  # type: ignore[arg-type]
-
-
-def _interval(si: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    # The annual interval is the §7c normal interval on the annual SE, clipped to [0, 100].
-    with np.errstate(invalid="ignore"):
-        return np.clip(si - z * se, 0.0, 100.0), np.clip(si + z * se, 0.0, 100.0)
-
-
 def _quarters_hash(quarters: list[EvaluationRun]) -> str:
-    from survey.hashing import canonical_json, sha256_hex
-
     return sha256_hex(canonical_json([[r.id, r.input_sha256] for r in quarters]))
-
-
-def _totals(comps: ComponentScores | None, place, groups: np.ndarray, cfg, codes: list[str]) -> dict | None:
-    from analysis import comprehensive_scores
-
-    if comps is None:
-        return None
-    try:
-        res = comprehensive_scores(comps, place.points, groups, social_max=cfg.social_max,
-                                   base_max=cfg.base_max, diff_max=cfg.diff_max, bonus_cap=cfg.bonus_cap,
-                                   unit_codes=codes, sensitivity_points=place.points_by_method,
-                                   rank_unstable_places=cfg.rank_unstable_places)
-    except ValueError as error:
-        raise ValidationFailed([("components", str(error))]) from error
-    flags = [({"BONUS_CAPPED"} if res.bonus_capped[j] else set())
-             | ({"RANK_UNSTABLE"} if res.rank_unstable[j] else set()) for j in range(len(codes))]
-    return {"total": res.total, "rank": res.total_rank, "tier": list(res.total_tier), "flags": flags,
-            "ranks_by_method": res.ranks_by_method}
 
 
 def _previous_year(session: Session, year: int) -> EvaluationRun | None:

@@ -29,15 +29,27 @@ class RunSettings:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RunSettings:
-        """Parse a stored or uploaded config; ``ValidationFailed`` names every bad key."""
+    def for_period(cls, kind: str) -> RunSettings:
+        """Defaults of a kind of period: ``quarterly`` (and monthly) or ``annual`` thresholds."""
+        return cls(scoring=ScoringConfig.for_period(kind))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], kind: str | None = None) -> RunSettings:
+        """Parse a stored or uploaded config; ``ValidationFailed`` names every bad key.
+
+        Keys missing from ``scoring`` take the defaults of ``kind`` (annual / quarterly) when
+        given, else the plain ScoringConfig defaults (a stored config always has every key).
+        """
         if not isinstance(data, Mapping):
             raise ValidationFailed([("config", _("The configuration must be a JSON object."))])
         unknown = sorted(set(data) - {"scoring", "item_weights"})
         errors = [(key, _("Unknown configuration key.")) for key in unknown]
         scoring = ScoringConfig()
         try:
-            scoring = ScoringConfig.from_dict(data.get("scoring") or {})
+            values = dict(data.get("scoring") or {})
+            if kind is not None:
+                values = {**ScoringConfig.for_period(kind).to_dict(), **values}
+            scoring = ScoringConfig.from_dict(values)
         except (TypeError, ValueError) as error:
             errors.append(("scoring", str(error)))
         weights = data.get("item_weights")

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from analysis import EXPORT_FIELDS, METHOD_VERSION, WaveResult
+from analysis import EXPORT_FIELDS, METHOD_VERSION, UnitRow, WaveResult, YearResult
 from survey.db import PROJECT_ROOT
-from survey.models import EvaluationResult
+from survey.models import EvaluationResult, EvaluationRun
 
 #: Result fields stored in EvaluationResult columns (everything else goes to ``extra``).
 ROW_FIELDS = tuple(f for f in EXPORT_FIELDS if f != "flags")
@@ -51,7 +51,7 @@ def code_version() -> str:
     return (f"git:{out}" if out else f"minyi ({METHOD_VERSION})")[:64]
 
 
-def result_rows(result: WaveResult, unit_ids: Sequence[int], extra_by_unit: Mapping[str, dict] | None = None
+def result_rows(result: WaveResult | YearResult, unit_ids: Sequence[int], extra_by_unit: Mapping[str, dict] | None = None
                 ) -> list[EvaluationResult]:
     """One EvaluationResult per unit row (NaN stored as NULL), with sensitivity in ``extra``."""
     sens = result.sensitivity
@@ -63,8 +63,9 @@ def result_rows(result: WaveResult, unit_ids: Sequence[int], extra_by_unit: Mapp
         extra["points_by_method"] = {m: plain(p[i]) for m, p in sens.points.items()}
         extra["ranks_by_method"] = {m: plain(r[i]) for m, r in sens.ranks.items()}
         extra["total_ranks_by_method"] = {m: plain(r[i]) for m, r in sens.total_ranks.items()}
-        if result.overall_distribution.size:
-            extra["overall_distribution"] = plain(result.overall_distribution[i])
+        distribution = getattr(result, "overall_distribution", None)
+        if distribution is not None and distribution.size:
+            extra["overall_distribution"] = plain(distribution[i])
         if extra_by_unit and row.unit_code in extra_by_unit:
             extra.update(extra_by_unit[row.unit_code])
         rows.append(EvaluationResult(unit_id=int(unit_ids[i]), flags=";".join(row.flags),
@@ -91,3 +92,31 @@ def summary(result: WaveResult, **more: Any) -> dict[str, Any]:
     }
     out.update(plain(more))
     return out
+
+
+def _f(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def stored_unit_row(row: EvaluationResult) -> UnitRow:
+    """A stored result row as an analysis UnitRow (NULL → NaN), for charts and annual runs."""
+    extra = row.extra or {}
+    return UnitRow(
+        unit_code=row.unit_code, unit_name=row.unit_name, peer_group=row.peer_group,
+        n_valid=row.n_valid, n_eff=_f(row.n_eff), sum_w=_f(extra.get("sum_w")),
+        deff=_f(extra.get("deff")), si=_f(row.si), si_se=_f(row.si_se), si_ci_low=_f(row.si_ci_low),
+        si_ci_high=_f(row.si_ci_high), sat_rate_top2=_f(row.sat_rate_top2),
+        topbox_rate=_f(extra.get("topbox_rate")), dk_rate=_f(row.dk_rate),
+        social_method=row.social_method or None, social_max=row.social_max,
+        social_points=_f(row.social_points), social_points_linear=_f(row.social_points_linear),
+        social_rank=row.social_rank, social_rank_low=row.social_rank_low,
+        social_rank_high=row.social_rank_high, social_tier=row.social_tier,
+        si_shrunk=_f(row.si_shrunk), si_shrunk_ci_low=_f(row.si_shrunk_ci_low),
+        si_shrunk_ci_high=_f(row.si_shrunk_ci_high), total=_f(row.total), total_rank=row.total_rank,
+        total_tier=row.total_tier, flags=tuple(f for f in (row.flags or "").split(";") if f),
+        method_version=row.method_version,
+    )
+
+
+def stored_unit_rows(run: EvaluationRun) -> list[UnitRow]:
+    return [stored_unit_row(r) for r in sorted(run.results, key=lambda r: (r.peer_group, r.unit_code))]

@@ -163,3 +163,19 @@ def golden_wave(session: Session, **kwargs: object) -> Wave:
     wave.close()
     session.commit()
     return wave
+
+
+def another_wave(session: Session, first: Wave, period: str) -> Wave:
+    """A second closed wave of the golden city (same questionnaire, units and interviews)."""
+    year, quarter = int(period[:4]), int(period[-1])
+    opens = datetime(year, 3 * quarter - 2, 1, tzinfo=UTC)
+    wave = Wave(name=f"黄金样例 {period}", period=period, questionnaire_version=first.questionnaire_version,
+                opens_at=opens, closes_at=opens + timedelta(days=90), access=AccessMode.OPEN,
+                state=WaveState.OPEN, created_by="test", units=list(first.units))
+    session.add(wave)
+    session.flush()
+    data = golden_interviews_csv().decode("utf-8").replace("2026-10-", f"{year}-{3 * quarter - 2:02d}-")
+    import_interviews(session, wave, "golden.csv", data.encode("utf-8"))
+    wave.close()
+    session.commit()
+    return wave
