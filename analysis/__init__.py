@@ -15,7 +15,9 @@ J scored items, U units)::
     linkage            (S,) int, -1 = no key      rating_unit       (R,) int index into U
     channel            (S,) int codes             answers           (R, J) int option index, -1 = none
     duration           (S,) float s, NaN unknown  rating_flags      {flag: (R,) bool}, e.g. STAFF_OF_UNIT
-    submission_flags   {flag: (S,) bool}, e.g. HONEYPOT, BURST
+    source             (S,) int source-hash code, -1 unknown  } for BURST (recomputed)
+    submitted_at       (S,) float seconds                     }
+    submission_flags   {flag: (S,) bool}, e.g. HONEYPOT (or BURST set at submission)
     strata             {variable: Stratum(codes (S,) int -1 = unknown, categories)}
     items              [ItemSpec(name, weight, points (NaN = 说不清/不了解/拒答), overall, top2, labels)]
     unit_codes, unit_names, peer_groups  (U,) str

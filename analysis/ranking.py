@@ -69,7 +69,13 @@ def tier_for(rank: int, n: int) -> str:
 
 
 def tiers(ranks: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Tier per unit from its rank and its group's number of ranked units (object array, None = unranked)."""
+    """Tier per unit from its rank and its group's number of ranked units (object array, None = unranked).
+
+    Examples
+    --------
+    >>> tiers(np.array([1.0, 2.0, 3.0, np.nan]), np.zeros(4, int)).tolist()
+    ['优秀', '良好', '较差', None]
+    """
     r = np.asarray(ranks, dtype=float)
     g = np.asarray(groups)
     ok = np.isfinite(r)

@@ -107,7 +107,18 @@ def unit_cell_stats(
 
 
 def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: float = 1.959964) -> UnitIndex:
-    """SI = Σwy/Σw and SE = sqrt(n/(n−1)·Σw²(y−SI)²)/Σw (R ``survey::svymean``), per unit."""
+    """SI = Σwy/Σw and SE = sqrt(n/(n−1)·Σw²(y−SI)²)/Σw (R ``survey::svymean``), per unit.
+
+    Examples
+    --------
+    Two cells whose factors double the weight of the second cell:
+
+    >>> st = unit_cell_stats(np.zeros(4, int), np.array([0, 0, 1, 1]), np.ones(4),
+    ...                      np.array([60.0, 80.0, 90.0, 100.0]), 1, 2)
+    >>> r = unit_index_from_stats(st, np.array([1.0, 2.0]))
+    >>> round(float(r.si[0]), 4), round(float(r.n_eff[0]), 4)
+    (86.6667, 3.6)
+    """
     f = np.asarray(cell_factor, dtype=float)
     f2 = f * f
     n = stats.n.sum(axis=1)
