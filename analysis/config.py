@@ -29,6 +29,10 @@ SCALE_PRESETS: dict[str, tuple[float, ...]] = {
 #: Flags that remove a submission (or, for rating flags, that rating) from the index (§7g).
 EXCLUDING_DEFAULT: tuple[str, ...] = ("DUPLICATE", "HONEYPOT", "INSUFFICIENT_ITEMS", "STAFF_OF_UNIT")
 
+#: Respondent flags that the excluding set may name (DESIGN §7g).
+RESPONDENT_FLAGS: frozenset[str] = frozenset(
+    {"DUPLICATE", "INSUFFICIENT_ITEMS", "SPEEDING", "STRAIGHTLINE", "BURST", "HONEYPOT", "STAFF_OF_UNIT"}
+)
 METHODS: tuple[str, ...] = ("M1", "M2", "M3", "M4", "M5")
 EMPTY_CELL_POLICIES: tuple[str, ...] = ("error", "collapse", "drop")
 RAKING_SCOPES: tuple[str, ...] = ("city", "district")
@@ -108,6 +112,8 @@ class ScoringConfig:
     bonus_cap: float = 5.0
 
     def __post_init__(self) -> None:
+        # one canonical order, so equal configs hash equal
+        object.__setattr__(self, "excluding_flags", tuple(sorted(set(self.excluding_flags))))
         errors = self.validate()
         if errors:
             raise ValueError("; ".join(f"{name}: {msg}" for name, msg in errors))
@@ -137,6 +143,9 @@ class ScoringConfig:
             errs.append(("band_low", "need 0 <= band_low < band_high <= social_max"))
         if len(self.m5_points) != 4:
             errs.append(("m5_points", "need four points (优秀, 良好, 一般, 较差)"))
+        unknown = sorted(set(self.excluding_flags) - RESPONDENT_FLAGS)
+        if unknown:
+            errs.append(("excluding_flags", f"unknown respondent flag {unknown[0]!r}; use {sorted(RESPONDENT_FLAGS)}"))
         if self.n_draws < 1:
             errs.append(("n_draws", "must be at least 1"))
         if self.n_min < 0 or self.straightline_min_items < 2:

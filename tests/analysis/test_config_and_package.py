@@ -44,6 +44,14 @@ def test_unknown_key_and_bad_values_are_named():
         ScoringConfig(method="M9")
     with pytest.raises(ValueError, match="trim_low"):
         ScoringConfig(trim_low=2.0)
+    with pytest.raises(ValueError, match="excluding_flags: unknown respondent flag 'SPEDING'"):
+        ScoringConfig(excluding_flags=("SPEDING",))
+
+
+def test_excluding_flags_order_does_not_change_the_hash():
+    a = ScoringConfig(excluding_flags=("HONEYPOT", "DUPLICATE"))
+    b = ScoringConfig(excluding_flags=("DUPLICATE", "HONEYPOT", "DUPLICATE"))
+    assert a == b and a.config_hash() == b.config_hash()
 
 
 def test_import_is_fast_and_loads_neither_scipy_nor_matplotlib():
