@@ -185,12 +185,14 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
             return SubmissionResult(403, "forbidden", message=_(
                 "This invitation code is not valid for this survey."))
         if invitation.used_at is not None:
-            return SubmissionResult(409, "used", message=_(
-                "This invitation code has already been used."))
+            # the code may have been used by this very submission a moment ago (a racing retry)
+            return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
+                SubmissionResult(409, "used", message=_("This invitation code has already been used."))
     device_hash = keyed_hash(request.secret, "device", request.device) if request.device else None
     if device_hash and _device_used(session, wave.id, device_hash):
-        return SubmissionResult(409, "device", message=_(
-            "A response to this survey was already sent from this device."))
+        return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
+            SubmissionResult(409, "device", message=_(
+                "A response to this survey was already sent from this device."))
     return _validate_and_store(session, request, wave, invitation, body, client_id if client_id_ok
                                else None, body_hash, device_hash, now)
 

@@ -24,9 +24,11 @@ near_valid = st.builds(
 
 def _mutate(base: dict, change: tuple) -> dict:
     field, value, where = change
-    target = {"top": base, "answers": base["answers"], "ratings": base["ratings"],
-              "D01": base["ratings"]["D01"]}[where]
-    target[field] = value
+    ratings = base.get("ratings")
+    target = {"top": base, "answers": base.get("answers"), "ratings": ratings,
+              "D01": ratings.get("D01") if isinstance(ratings, dict) else None}[where]
+    if isinstance(target, dict):
+        target[field] = value
     return base
 
 

@@ -1,0 +1,56 @@
+"""``import-submissions`` and ``export-responses`` (DESIGN §11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.cli import fail, fail_domain
+from app.database import db_session
+from survey.errors import DomainError
+
+
+@click.command("import-submissions")
+@click.argument("wave_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def import_submissions_command(wave_id: int, file: str) -> None:
+    """Import CATI / paper / kiosk interviews (.csv or .xlsx); any bad row imports nothing."""
+    from survey.interviews import import_interviews
+
+    path = Path(file)
+    if not path.is_file():
+        fail(f"file not found: {file}")
+    session = db_session()
+    try:
+        report = import_interviews(session, wave_id, path.name, path.read_bytes(),
+                                   secret=current_app.config["SECRET_KEY"], actor="cli")
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        fail_domain(error)
+    click.echo(f"imported {report.imported} interviews, skipped {report.skipped} already present")
+    click.echo(report.imported)
+
+
+@click.command("export-responses")
+@click.argument("wave_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@with_appcontext
+def export_responses_command(wave_id: int, fmt: str, out: str) -> None:
+    """Export a wave's raw responses, one row per (response, rated unit)."""
+    from survey.responses_export import export_responses
+
+    try:
+        data = export_responses(db_session(), wave_id, fmt)
+    except DomainError as error:
+        fail_domain(error)
+    Path(out).write_bytes(data)
+    click.echo(out)
+
+
+COMMANDS = [import_submissions_command, export_responses_command]

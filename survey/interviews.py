@@ -1,0 +1,227 @@
+"""Importing interviews collected elsewhere (CATI on the 12340 line, paper forms, kiosks).
+
+The file layout is DESIGN §11: one row per (interview, rated unit) with ``interview_id,
+unit_code, channel, interview_date, duration_s, design_weight, linkage_key`` and one column per
+question name. Each interview is validated exactly like a web submission (the same
+``validate_answers``); every bad row is reported with its row number; a file with any bad row
+imports nothing; interviews already in the wave are skipped, so re-importing a file is harmless.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey import audit
+from survey.errors import NotFound, ValidationFailed
+from survey.hashing import body_sha256, keyed_hash
+from survey.i18n import _
+from survey.models import Channel, Submission, Wave
+from survey.quality import DUPLICATE, submission_flags
+from survey.questionnaire import Definition, validate_answers
+from survey.submissions import definition_of, store_submission, units_of
+from survey.upload_files import read_table
+
+META_COLUMNS = ("interview_id", "unit_code", "channel", "interview_date", "duration_s",
+                "design_weight", "linkage_key")
+#: Columns the responses export adds after the questions; ignored on import.
+EXPORT_COLUMNS = ("submission_id", "questionnaire_version", "status", "flags", "submitted_at")
+IMPORT_CHANNELS = tuple(c.value for c in Channel)
+HMAC_HEX = re.compile(r"[0-9a-f]{64}")
+INTERVIEW_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,49}")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: int = 0
+    submission_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Interview:
+    key: str
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+def _unescape(text: str) -> str:
+    """Undo the export's spreadsheet-formula escaping (a leading apostrophe)."""
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r" else text
+
+
+def _number(text: str, *, positive: bool) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")) or value < 0 or (positive and value == 0):
+        return None
+    return value
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def linkage_hash(secret: str, value: str) -> str | None:
+    """A supplier's key kept if it is already a 64-hex HMAC, otherwise hashed with the secret."""
+    value = value.strip()
+    if not value:
+        return None
+    lowered = value.lower()
+    return lowered if HMAC_HEX.fullmatch(lowered) else keyed_hash(secret, "linkage", value)
+
+
+def import_interviews(session: Session, wave_id: int, filename: str, data: bytes, *,
+                      secret: str, actor: str) -> ImportReport:
+    """Validate the whole file, then store every new interview (the caller commits)."""
+    wave = session.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound(_("Wave %(id)s does not exist.", id=wave_id))
+    table = read_table(filename, data)
+    definition = definition_of(session, wave.questionnaire_version_id)
+    units = units_of(session, wave.id)
+    question_names = {q.name.lower(): q.name for q in definition.questions if q.type != "note"}
+    errors: list[tuple[str, str]] = []
+    missing = [c for c in META_COLUMNS if c not in table.header]
+    if missing:
+        errors.append(("file", _("Missing columns: %(columns)s.", columns=", ".join(missing))))
+    unknown = [h for h in table.header if h and h not in META_COLUMNS and h not in EXPORT_COLUMNS
+               and h not in question_names]
+    if unknown:
+        errors.append(("file", _("Unknown columns (not questions of this questionnaire): %(columns)s.",
+                               columns=", ".join(unknown)[:300])))
+    if errors:
+        raise ValidationFailed(errors)
+    interviews: dict[str, _Interview] = {}
+    for number, row in table.rows:
+        key = row.get("interview_id", "")
+        if not INTERVIEW_ID.fullmatch(key):
+            errors.append((_("row %(n)s", n=number), _(
+                "interview_id must be 1–50 letters, digits or . _ : / - (got %(value)s).",
+                value=repr(key)[:60])))
+            continue
+        interviews.setdefault(key, _Interview(key)).rows.append((number, row))
+    existing = set(session.scalars(select(Submission.interview_id).where(
+        Submission.wave_id == wave.id, Submission.interview_id.is_not(None)))) & set(interviews)
+    prepared = []
+    for interview in interviews.values():
+        checked = _check_interview(definition, units, interview, question_names, secret, errors)
+        if checked is not None and interview.key not in existing:
+            prepared.append(checked)
+    if errors:
+        raise ValidationFailed(errors)
+    report = ImportReport(skipped=len(existing))
+    seen_keys = set(session.scalars(select(Submission.linkage_key).where(
+        Submission.wave_id == wave.id, Submission.linkage_key.is_not(None))))
+    for item in prepared:
+        flags = submission_flags(session, wave, definition, item["cleaned"]["ratings"],
+                                 now=item["submitted_at"], duration_s=item["duration_s"],
+                                 source_hash=None, linkage_key=None, honeypot=False)
+        if item["linkage_key"] and item["linkage_key"] in seen_keys:
+            flags.append(DUPLICATE)
+        seen_keys.add(item["linkage_key"])
+        submission = store_submission(
+            session, wave, definition, units, client_id=f"interview:{item['interview_id']}",
+            body_hash=body_sha256({"answers": item["cleaned"]["answers"],
+                                   "ratings": item["cleaned"]["ratings"],
+                                   "started_at": None, "invitation_code": None}),
+            cleaned=item["cleaned"], channel=item["channel"], started_at=None,
+            submitted_at=item["submitted_at"], duration_s=item["duration_s"], flags=flags,
+            design_weight=item["design_weight"], linkage_key=item["linkage_key"],
+            interview_id=item["interview_id"])
+        report.submission_ids.append(submission.id)
+    session.flush()
+    report.imported = len(prepared)
+    audit.record(session, actor, "submissions.import", "wave", wave.id,
+                 new={"file": filename[:200], "imported": report.imported,
+                      "skipped": report.skipped})
+    return report
+
+
+def _check_interview(definition: Definition, units: Any, interview: _Interview,
+                     question_names: dict[str, str], secret: str,
+                     errors: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """Validate one interview's rows like a web submission; append located errors."""
+    first_number, first = interview.rows[0]
+    before = len(errors)
+
+    def error(number: int, column: str, message: str) -> None:
+        errors.append((_("row %(n)s", n=number), f"{column}: {message}"))
+
+    for column in META_COLUMNS[2:]:
+        values = {row.get(column, "") for _n, row in interview.rows}
+        if len(values) > 1:
+            error(interview.rows[1][0], column, _(
+                "differs between the rows of interview %(id)s.", id=interview.key))
+    channel = first.get("channel", "").lower()
+    if channel not in IMPORT_CHANNELS:
+        error(first_number, "channel", _("must be one of %(values)s.", values=", ".join(IMPORT_CHANNELS)))
+    day = _date(first.get("interview_date", ""))
+    if day is None:
+        error(first_number, "interview_date", _("expected a date such as 2026-11-24."))
+    duration = None
+    if first.get("duration_s", ""):
+        duration = _number(first["duration_s"], positive=False)
+        if duration is None:
+            error(first_number, "duration_s", _("expected a number of seconds."))
+    weight = 1.0
+    if first.get("design_weight", ""):
+        weight = _number(first["design_weight"], positive=True) or 0.0
+        if not weight:
+            error(first_number, "design_weight", _("expected a positive number."))
+    respondent = {q.name for q in definition.respondent_questions}
+    answers: dict[str, Any] = {}
+    ratings: dict[str, dict[str, Any]] = {}
+    row_of_unit: dict[str, int] = {}
+    for number, row in interview.rows:
+        unit = row.get("unit_code", "")
+        if unit in row_of_unit:
+            error(number, "unit_code", _("unit %(code)s appears twice in interview %(id)s.",
+                                         code=unit, id=interview.key))
+        row_of_unit[unit] = number
+        block: dict[str, Any] = {}
+        for header, text in row.items():
+            name = question_names.get(header)
+            if name is None or not text:
+                continue
+            value: Any = _unescape(text)
+            if name in respondent:
+                if name in answers and answers[name] != value:
+                    error(number, name, _("differs between the rows of interview %(id)s.",
+                                          id=interview.key))
+                answers.setdefault(name, value)
+            elif unit:
+                block[name] = value
+            else:
+                error(number, name, _("a unit question needs a unit_code on its row."))
+        if unit:
+            ratings[unit] = block
+    result = validate_answers(definition, answers, ratings, allowed_units=units.ids,
+                              unit_kinds=units.kinds)
+    for path, message in result.errors:
+        number, column = first_number, path
+        if path.startswith("ratings."):
+            _prefix, code, *rest = path.split(".", 2)
+            number = row_of_unit.get(code, first_number)
+            column = rest[0] if rest else "unit_code"
+        elif path == "ratings":
+            column = "unit_code"
+        error(number, column, message)
+    if len(errors) > before or day is None:
+        return None
+    return {
+        "interview_id": interview.key, "channel": Channel(channel), "duration_s": duration,
+        "design_weight": weight, "linkage_key": linkage_hash(secret, first.get("linkage_key", "")),
+        "submitted_at": datetime.combine(day, time(12), SHANGHAI), "cleaned": result.cleaned,
+    }
