@@ -51,17 +51,11 @@ def weight_respondents(inp: WaveInput, person: np.ndarray, config: ScoringConfig
     d_all = np.asarray(inp.design_weight, dtype=float)
     idx = np.flatnonzero(person)
     d = d_all[idx]
-    variables = tuple(inp.strata)
+    rake_now = config.raking and bool(inp.margins) and idx.size > 0
+    variables = _cell_variables(inp, idx, config, rake_now)
     cats = tuple(tuple(inp.strata[v].categories) for v in variables)
     dims = tuple(len(c) for c in cats)
     codes = [np.asarray(inp.strata[v].codes)[idx] for v in variables]
-    rake_now = config.raking and bool(inp.margins) and idx.size > 0
-    unknown = [v for v, c in zip(variables, codes, strict=True) if c.size and c.min() < 0]
-    if unknown and rake_now:
-        bad = int(np.count_nonzero(codes[variables.index(unknown[0])] < 0))
-        raise RakingError(f"{unknown[0]}: {bad} weighted respondents have no category (code -1)")
-    if unknown or not variables:
-        variables, cats, dims, codes = (), (), (), []
     cell_p = joint_cells(codes, dims) if dims else np.zeros(idx.size, dtype=np.int64)
     n_cells = int(np.prod(dims)) if dims else 1
     if rake_now:
@@ -102,6 +96,40 @@ def weight_respondents(inp: WaveInput, person: np.ndarray, config: ScoringConfig
         quotas=(), flags=(CELL_COLLAPSED,) if any(a.startswith(CELL_COLLAPSED) for a in adjust) else (),
     )
     return Weights(cell, factor, count, weights, dims, variables, cats, diag)
+
+
+#: Cap on the joint cell table (cells, and units × cells) for variables raking does not need.
+MAX_CELLS = 50_000
+MAX_UNIT_CELLS = 2_000_000
+
+
+def _cell_variables(inp: WaveInput, idx: np.ndarray, config: ScoringConfig, rake_now: bool) -> tuple[str, ...]:
+    """Stratum variables of the joint cell table: those the margins need (their codes must be
+    known), then the others (for quotas and small-cell reports) while known and within the caps."""
+    needed: list[str] = []
+    if rake_now:
+        for m in inp.margins:
+            needed += [v for v in m.variable.split("*") if v not in needed]
+        if config.raking_scope == "district" and config.district_variable not in needed:
+            needed.append(config.district_variable)
+    chosen: list[str] = []
+    size = 1
+    for v in needed + [v for v in inp.strata if v not in needed]:
+        if v not in inp.strata:
+            if v in needed:
+                raise RakingError(f"{v}: a margin names this variable but no stratum codes were given")
+            continue
+        codes = np.asarray(inp.strata[v].codes)[idx]
+        unknown = int(np.count_nonzero(codes < 0))
+        if v in needed:
+            if unknown:
+                raise RakingError(f"{v}: {unknown} weighted respondents have no category (code -1)")
+        elif unknown or size * len(inp.strata[v].categories) > MAX_CELLS or \
+                size * len(inp.strata[v].categories) * max(inp.n_units, 1) > MAX_UNIT_CELLS:
+            continue
+        chosen.append(v)
+        size *= len(inp.strata[v].categories)
+    return tuple(chosen)
 
 
 def quota_reports(inp: WaveInput, wts: Weights, unit_cell_counts: np.ndarray,

@@ -233,3 +233,20 @@ def test_unit_weight_extremes():
     res = evaluate_wave(golden_input(with_components=False), GOLDEN_CONFIG)
     assert (res.row("A").weight_min, res.row("A").weight_max) == pytest.approx((0.5, 1.5))
     assert (res.row("B").weight_min, res.row("B").weight_max) == pytest.approx((0.7, 1.3))
+
+
+def test_unknown_codes_block_raking_only_for_margin_variables():
+    from analysis import RakingError
+
+    inp = synthetic(n=200, n_units=2, seed=12)
+    edu = np.random.default_rng(0).integers(-1, 3, 200)  # optional question, some unanswered
+    with_edu = dataclasses.replace(inp, strata={**inp.strata, "edu": Stratum(edu, ("low", "mid", "high"))})
+    res = evaluate_wave(with_edu)
+    assert res.weighting.raked and res.weighting.max_rel_error <= 1e-8
+    with pytest.raises(ValueError, match="quotas: variable 'edu'"):
+        evaluate_wave(dataclasses.replace(with_edu, quotas=[QuotaTarget({"edu": "low"}, 10)]))
+    sex = inp.strata["sex"].codes.copy()
+    sex[:3] = -1
+    bad = dataclasses.replace(inp, strata={**inp.strata, "sex": Stratum(sex, ("m", "f"))})
+    with pytest.raises(RakingError, match="sex: .* weighted respondents have no category"):
+        evaluate_wave(bad)
