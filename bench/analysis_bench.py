@@ -12,6 +12,7 @@ Run: ``.venv/bin/python bench/analysis_bench.py``. The last line is a summary fo
 from __future__ import annotations
 
 import gc
+import os
 import pathlib
 import statistics
 import subprocess
@@ -133,6 +134,8 @@ def peak_extra_mb(fn: Callable[[], object]) -> float:
 def main() -> None:
     cfg = ScoringConfig()
     results: dict[str, float] = {}
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start "
+          "(other processes slow the timings)")
     for n in (100_000, 1_000_000):
         tag = "1m" if n == 1_000_000 else "100k"
         inp = synthetic_wave(n)
@@ -169,6 +172,7 @@ def main() -> None:
             results["peak_mb"] = peak_extra_mb(lambda i=inp: evaluate_wave(i, cfg))
             print(f"  peak extra memory of one evaluation: {results['peak_mb']:.0f} MB (tracemalloc)")
         del inp, labels, res
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
     results["import_s"] = import_time()
     print(f"import analysis: {results['import_s'] * 1e3:.0f} ms (median of {REPEATS} fresh interpreters)")
     targets = [
