@@ -168,6 +168,8 @@ class WaveInput:
         ans = np.asarray(self.answers)
         if ans.ndim != 2 or ans.shape != (r, len(self.items)):
             errs.append(("answers", f"expected shape ({r}, {len(self.items)}), got {ans.shape}"))
+        elif not np.issubdtype(ans.dtype, np.integer):
+            errs.append(("answers", f"option indexes must be integers, not {ans.dtype}"))
         for name, arr in self.rating_flags.items():
             if np.asarray(arr).shape != (r,):
                 errs.append((f"rating_flags[{name}]", f"must have {r} values"))

@@ -41,6 +41,11 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
     social points M1–M5, ranks, tiers, rank intervals and significance flags; unit flags;
     the comprehensive total when ``inp.components`` is given.
 
+    A rating counts when neither it nor its submission carries a flag of
+    ``config.excluding_flags``; dk_rate is taken over the ratings that only INSUFFICIENT_ITEMS
+    keeps out (for the golden example: all non-duplicate ratings). CELL_COLLAPSED, a run-level
+    weighting event, is copied onto every row because every unit's weights depend on it.
+
     Parameters
     ----------
     inp : the wave as arrays (see :class:`analysis.WaveInput`).

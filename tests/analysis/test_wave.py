@@ -250,3 +250,9 @@ def test_unknown_codes_block_raking_only_for_margin_variables():
     bad = dataclasses.replace(inp, strata={**inp.strata, "sex": Stratum(sex, ("m", "f"))})
     with pytest.raises(RakingError, match="sex: .* weighted respondents have no category"):
         evaluate_wave(bad)
+
+
+def test_float_answers_are_refused_by_name():
+    inp = golden_input()
+    with pytest.raises(ValueError, match="answers: option indexes must be integers"):
+        evaluate_wave(dataclasses.replace(inp, answers=inp.answers.astype(float)))
