@@ -106,6 +106,8 @@ class QuestionBuilder:
         ctx, report = self.ctx, self.ctx.report
         kind = self.kind
         qtype = raw.get("type")
+        if not isinstance(qtype, str):
+            qtype = repr(qtype)[:60]  # reported as an unknown type below
         if qtype not in QUESTION_TYPES:
             report(f"{location}.type", _("Unknown question type %(type)s (allowed: %(allowed)s).",
                                          type=repr(qtype)[:60], allowed=", ".join(QUESTION_TYPES)))
