@@ -77,7 +77,6 @@ class ScoringConfig:
     raking_max_iter: int = 2000
     trim_low: float = 0.3
     trim_high: float = 3.0
-    max_trim_cycles: int = 200
     empty_cell_policy: str = "collapse"
     #: (variable, category, neighbour) pairs naming where an empty category is collapsed;
     #: by default the next category in order (the previous one for the last).
@@ -131,8 +130,8 @@ class ScoringConfig:
             errs.append(("raking_scope", f"must be one of {RAKING_SCOPES}"))
         if not self.raking_tol > 0:
             errs.append(("raking_tol", "must be positive"))
-        if self.raking_max_iter < 1 or self.max_trim_cycles < 1:
-            errs.append(("raking_max_iter", "iteration limits must be at least 1"))
+        if self.raking_max_iter < 1:
+            errs.append(("raking_max_iter", "must be at least 1 (raking and trimming share the iterations)"))
         if not 0.0 < self.trim_low <= 1.0 <= self.trim_high:
             errs.append(("trim_low", "need 0 < trim_low <= 1 <= trim_high"))
         if self.empty_cell_policy not in EMPTY_CELL_POLICIES:
