@@ -12,6 +12,7 @@ from flask import Flask
 
 from app import create_app
 
+
 def _admin_rules(methods: str) -> list[tuple[str, str]]:
     app: Flask = create_app({"ENVIRON": {"MINYI_ENV": "testing", "MINYI_DATABASE_URL": "sqlite://",
                                          "MINYI_SECRET_KEY": "x" * 32}})
