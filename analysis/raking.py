@@ -267,8 +267,8 @@ def rake_cells(
     (array([0.6667, 2.    ]), 1)
     """
     d = np.asarray(design_weights, dtype=float)
-    dims = tuple(len(c) for c in categories)
-    cats = categories
+    cats = tuple(tuple(c) for c in categories)
+    dims = tuple(len(c) for c in cats)
     n_cells = int(np.prod(dims)) if dims else 1
     mass = np.bincount(cell, weights=d, minlength=n_cells).reshape(dims or (1,))
     count = np.bincount(cell, minlength=n_cells).reshape(dims or (1,)).astype(float)
@@ -289,6 +289,7 @@ def rake_cells(
     for spec in specs:
         cur = table.sum(axis=spec.other_axes)
         errors.extend(spec.errors(cur))
+    err = max((e.rel_error for e in errors), default=0.0)  # after the final scaling to Σw = n
     share_trimmed = 0.0
     if trim is not None and n:
         occupied = count.ravel() > 0
