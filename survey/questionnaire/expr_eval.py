@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any, TypeGuard
 
 from survey.i18n import _
 
@@ -155,7 +156,7 @@ class _Checker:
             isinstance(node.right, String) and node.right.value == ""
         )
         if ExprType.ANY not in (left, right):
-            allowed = (ExprType.NUMBER, ExprType.STRING)
+            allowed: tuple[ExprType, ...] = (ExprType.NUMBER, ExprType.STRING)
             if op in ("=", "!="):
                 allowed = (ExprType.NUMBER, ExprType.STRING, ExprType.BOOL)
             scalar_empty = op in ("=", "!=") and empty and ExprType.MULTI not in (left, right)
@@ -201,7 +202,7 @@ def check_expression(
 # --- evaluation ------------------------------------------------------------------------------
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -215,10 +216,10 @@ def _equal(left: object, right: object) -> bool:
     return type(left) is type(right) and left == right
 
 
-def _arith(op: str, left: object, right: object) -> int | float | None:
-    if not (_is_number(left) and _is_number(right)):
+def _arith(op: str, a: object, b: object) -> int | float | None:
+    if not (_is_number(a) and _is_number(b)):
         return None
-    a, b = left, right  # type: ignore[assignment]
+    result: int | float
     try:
         if op == "+":
             result = a + b
@@ -247,7 +248,7 @@ def evaluate(node: Node, answers: Mapping[str, object], current: object = None) 
         return current
     if isinstance(node, Negate):
         value = evaluate(node.operand, answers, current)
-        return -value if _is_number(value) else None  # type: ignore[operator]
+        return -value if _is_number(value) else None
     if isinstance(node, Call):
         return _call(node, answers, current)
     op = node.op
@@ -264,13 +265,26 @@ def evaluate(node: Node, answers: Mapping[str, object], current: object = None) 
     if op == "!=":
         return not _equal(left, right)
     if op in ("<", "<=", ">", ">="):
-        comparable = (_is_number(left) and _is_number(right)) or (
-            isinstance(left, str) and isinstance(right, str))
-        if not comparable:
-            return False
-        return {"<": left < right, "<=": left <= right, ">": left > right,  # type: ignore[operator]
-                ">=": left >= right}[op]  # type: ignore[operator]
+        return _order(op, left, right)
     return _arith(op, left, right)
+
+
+def _order(op: str, left: object, right: object) -> bool:
+    """``<``, ``<=``, ``>``, ``>=`` on two numbers or two texts; anything else is false."""
+    if _is_number(left) and _is_number(right):
+        a: Any = left
+        b: Any = right
+    elif isinstance(left, str) and isinstance(right, str):
+        a, b = left, right
+    else:
+        return False
+    if op == "<":
+        return bool(a < b)
+    if op == "<=":
+        return bool(a <= b)
+    if op == ">":
+        return bool(a > b)
+    return bool(a >= b)
 
 
 def _call(node: Call, answers: Mapping[str, object], current: object) -> object:

@@ -21,6 +21,7 @@ Grammar (XPath-like, as used by XLSForm)::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from survey.i18n import _
@@ -191,7 +192,7 @@ class _Parser:
                 _("The expression is nested too deeply (at most %(max)s levels).", max=MAX_DEPTH)
             )
 
-    def binary(self, operand, kind: str, ops: tuple[str, ...]) -> Node:  # noqa: ANN001
+    def binary(self, operand: Callable[[], Node], kind: str, ops: tuple[str, ...]) -> Node:
         left = operand()
         while self.at(kind, *ops):
             op = self.take().text

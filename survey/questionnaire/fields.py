@@ -102,4 +102,5 @@ def check_number(value: Any, location: str, report: Report, *, integer: bool = F
     if integer and not isinstance(value, int):
         report(location, _("Expected a whole number."))
         return None
-    return value
+    number: int | float = value
+    return number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from survey.i18n import _
@@ -157,6 +158,7 @@ class QuestionBuilder:
             report(f"{location}.max", _("max must not be smaller than min."))
         max_length = check_number(get.get("max_length"), f"{location}.max_length", report,
                                   integer=True)
+        assert max_length is None or isinstance(max_length, int)
         if max_length is not None and not 1 <= max_length <= MAX_TEXT_LENGTH:
             report(f"{location}.max_length", _("max_length must be between 1 and %(max)s.",
                                                max=MAX_TEXT_LENGTH))
@@ -248,7 +250,7 @@ class QuestionBuilder:
         for pending in self.pending:
             node, errors = check_expression(
                 pending.source, self._visible(pending), current=pending.current,
-                explain_unknown=lambda name, p=pending: self._explain(name, p))
+                explain_unknown=partial(self._explain, pending=pending))
             for message in errors:
                 self.ctx.report(pending.location, message)
             if node is not None:
@@ -266,7 +268,7 @@ class QuestionBuilder:
                 if ref.info is not None and ref.position < pending.position
                 and (pending.kind == "unit" or ref.kind == "respondent")}
 
-    def _explain(self, name: str, pending: _Pending) -> str:
+    def _explain(self, name: str, *, pending: _Pending) -> str:
         ref = self.refs.get(name)
         if ref is None:
             return _("Unknown question %(name)s.", name="${" + name + "}")
