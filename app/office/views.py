@@ -1,4 +1,4 @@
-"""The office's dashboard: waves ready for analysis and the runs made so far."""
+"""The office's dashboard: waves ready for analysis, the runs made so far, what to do next."""
 
 from __future__ import annotations
 
@@ -7,14 +7,26 @@ from sqlalchemy import select
 
 from app.database import db_session
 from app.office import bp
-from survey.models import EvaluationRun, Wave
+from app.office.runs import can_write, viewer_unit
+from survey.models import EvaluationRun, RunStatus, Wave
+
+
+@bp.app_template_global()
+def flag_text(flag: str) -> str:
+    """Plain-language meaning of a unit flag (for ``<abbr title>`` and legends)."""
+    from survey.evaluation.report import flag_text as text
+
+    return text(flag)
 
 
 @bp.get("/")
 def dashboard() -> str:
     session = db_session()
     waves = session.scalars(select(Wave).order_by(Wave.opens_at.desc())).all()
-    runs = session.scalars(
-        select(EvaluationRun).order_by(EvaluationRun.id.desc()).limit(20)
-    ).all()
-    return render_template("office/dashboard.html", waves=waves, runs=runs)
+    stmt = select(EvaluationRun).order_by(EvaluationRun.id.desc()).limit(50)
+    if viewer_unit() is not None:
+        stmt = stmt.where(EvaluationRun.status != RunStatus.DRAFT)
+    runs = session.scalars(stmt).all()
+    years = sorted({int(w.period[:4]) for w in waves if w.period[:4].isdigit()}, reverse=True)
+    return render_template("office/dashboard.html", waves=waves, runs=runs, years=years,
+                           can_write=can_write())

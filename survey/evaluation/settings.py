@@ -64,3 +64,57 @@ class RunSettings:
 
     def sha256(self) -> str:
         return sha256_hex(canonical_json(self.to_dict()))
+
+
+#: Respondent flags the office may choose to exclude (DESIGN §7g).
+EXCLUDABLE_FLAGS = ("DUPLICATE", "HONEYPOT", "INSUFFICIENT_ITEMS", "STAFF_OF_UNIT", "SPEEDING",
+                    "STRAIGHTLINE", "BURST")
+#: Numeric fields of the run form: (name, type).
+FORM_NUMBERS = (("trim_low", float), ("trim_high", float), ("social_max", float), ("band_low", float),
+                ("band_high", float), ("n_min", int), ("wide_ci_half_width", float),
+                ("min_answered_weight", float), ("seed", int))
+
+
+def settings_from_form(form: Mapping[str, Any], item_names: list[str], kind: str) -> RunSettings:
+    """Run settings from the office's config form; ``ValidationFailed`` lists every bad field.
+
+    ``form`` maps names to strings, except ``excluding_flags`` (a list of checked flags).
+    """
+    defaults = ScoringConfig.for_period(kind).to_dict()
+    values: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
+    for name, kind_of in FORM_NUMBERS:
+        text = str(form.get(name, "")).strip()
+        if text == "":
+            continue
+        try:
+            values[name] = kind_of(text)
+        except ValueError:
+            errors.append((name, _("Enter a number.")))
+    values["raking"] = form.get("raking") in ("1", "on", "true", True)
+    for name, allowed in (("scale", ("item", "5level", "5level_30", "3level_55", "3level_30")),
+                          ("method", ("M1", "M2", "M3", "M4", "M5")), ("raking_scope", ("city", "district"))):
+        text = str(form.get(name) or defaults[name])
+        if text not in allowed:
+            errors.append((name, _("Choose one of the listed values.")))
+        values[name] = text
+    flags = form.get("excluding_flags") or []
+    values["excluding_flags"] = tuple(f for f in EXCLUDABLE_FLAGS if f in flags)
+    weights: dict[str, float] = {}
+    for item in item_names:
+        text = str(form.get(f"weight_{item}", "")).strip()
+        if text == "":
+            continue
+        try:
+            weights[item] = float(text)
+            if weights[item] < 0:
+                raise ValueError
+        except ValueError:
+            errors.append((f"weight_{item}", _("An item weight is a number of at least 0.")))
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        scoring = ScoringConfig.from_dict({**defaults, **values})
+    except ValueError as error:
+        raise ValidationFailed([("config", str(error))]) from error
+    return RunSettings(scoring=scoring, item_weights=weights or None)

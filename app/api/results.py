@@ -1,0 +1,88 @@
+"""Published results for other government systems: ``GET /api/v1/runs[/<run>]`` with a bearer token.
+
+Only published (and superseded, marked so) runs are served; drafts do not exist for the API.
+Rows carry exactly the DESIGN §8 export columns, numbers as JSON numbers rounded to 6 decimals.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, request
+from sqlalchemy import select
+
+from app.api import bp
+from app.database import db_session
+from survey.models import EvaluationRun, RunStatus
+
+SERVED = (RunStatus.PUBLISHED, RunStatus.SUPERSEDED)
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    """JSON keeping key order (rows list the columns in DESIGN §8 order)."""
+    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def _unauthorized() -> Response:
+    response = _json({"error": "unauthorized",
+                      "message": "Send a valid token: Authorization: Bearer <token>."}, 401)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="minyi"'
+    return response
+
+
+def _authenticated() -> bool:
+    from survey.evaluation.tokens import authenticate_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, secret = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return authenticate_token(db_session(), secret.strip()) is not None
+
+
+def _run_summary(run: EvaluationRun) -> dict[str, Any]:
+    return {"run_id": run.id, "period": run.period, "kind": run.kind, "status": run.status.value,
+            "published_at": run.published_at.isoformat() if run.published_at else None,
+            "supersedes": run.supersedes_id, "reason": run.reason, "input_sha256": run.input_sha256,
+            "config_sha256": run.config_sha256, "code_version": run.code_version}
+
+
+def _row(run: EvaluationRun, row: Any) -> dict[str, Any]:
+    from survey.evaluation.exports import COLUMNS, INT_COLUMNS, TEXT_COLUMNS, row_values
+
+    values = row_values(run, row)
+    out: dict[str, Any] = {}
+    for column in COLUMNS:
+        value = values[column]
+        if value is None or column in TEXT_COLUMNS:
+            out[column] = value
+        elif column in INT_COLUMNS:
+            out[column] = int(value)
+        else:
+            out[column] = round(float(value), 6)
+    return out
+
+
+@bp.get("/runs")
+def runs_list() -> Any:
+    """Published runs, optionally of one period (``?period=2026-Q3``)."""
+    if not _authenticated():
+        return _unauthorized()
+    stmt = select(EvaluationRun).where(EvaluationRun.status.in_(SERVED)).order_by(EvaluationRun.id)
+    period = request.args.get("period")
+    if period:
+        stmt = stmt.where(EvaluationRun.period == period)
+    return _json({"runs": [_run_summary(r) for r in db_session().scalars(stmt)]})
+
+
+@bp.get("/runs/<int:run_id>")
+def run_results(run_id: int) -> Any:
+    """One published run with its result rows (DESIGN §8 columns, in order)."""
+    if not _authenticated():
+        return _unauthorized()
+    run = db_session().get(EvaluationRun, run_id)
+    if run is None or run.status not in SERVED:
+        return _json({"error": "not_found", "message": f"No published run {run_id}."}, 404)
+    rows = sorted(run.results, key=lambda r: (r.peer_group, r.unit_code))
+    return _json({**_run_summary(run), "rows": [_row(run, r) for r in rows]})

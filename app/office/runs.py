@@ -1,0 +1,237 @@
+"""Evaluation runs: the config form, background runs with progress, results, publication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.database import db_session
+from app.office import bp
+from app.office._jobs import get_job, start_job
+from survey.errors import DomainError, ValidationFailed
+from survey.models import EvaluationRun, Role, RunStatus, Wave
+
+
+def can_write() -> bool:
+    return bool(current_user.is_authenticated and current_user.role in (Role.OFFICE, Role.ADMIN))
+
+
+def require_write() -> None:
+    if not can_write():
+        abort(403)
+
+
+def viewer_unit() -> str | None:
+    """The unit code a viewer is bound to (they see only its aggregates), else None."""
+    if current_user.role == Role.VIEWER and current_user.unit_id is not None:
+        return current_user.unit.code
+    return None
+
+
+def load_run(run_id: int) -> EvaluationRun:
+    run = db_session().get(EvaluationRun, run_id)
+    if run is None:
+        abort(404)
+    if viewer_unit() is not None and run.status == RunStatus.DRAFT:
+        abort(403)  # unit viewers see published results only
+    return run
+
+
+def domain_error_page(error: DomainError) -> tuple[str, int]:
+    db_session().rollback()
+    return render_template("error.html", code=error.status, message=error.message), error.status
+
+
+def _form_context(kind: str, target: Any, settings_values: dict[str, Any], items: list[tuple[str, float]],
+                  errors: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    from survey.evaluation.settings import EXCLUDABLE_FLAGS
+
+    return {"kind": kind, "target": target, "values": settings_values, "items": items,
+            "errors": dict(errors or []), "excludable": EXCLUDABLE_FLAGS}
+
+
+def _target() -> tuple[str, Any, list[tuple[str, float]]]:
+    """What to evaluate (from query or form): a wave, a year or a rolling month."""
+    from survey.evaluation.inputs import load_definition
+
+    args = request.values
+    if args.get("wave"):
+        wave = db_session().get(Wave, args.get("wave", type=int) or 0)
+        if wave is None:
+            abort(404)
+        definition = load_definition(db_session(), wave.questionnaire_version_id)
+        return "quarterly", wave, [(i.name, i.weight) for i in definition.scored_items]
+    if args.get("year", type=int):
+        return "annual", args.get("year", type=int), []
+    if args.get("month"):
+        return "monthly", args.get("month"), []
+    abort(404)
+
+
+@bp.route("/runs/new", methods=["GET", "POST"])
+def new_run() -> Any:
+    """Config form with the DESIGN §7 defaults; POST starts the run."""
+    from analysis import ScoringConfig
+    from survey.evaluation.settings import settings_from_form
+
+    require_write()
+    kind, target, items = _target()
+    defaults = ScoringConfig.for_period(kind).to_dict()
+    if request.method == "GET":
+        values = {**defaults, **{f"weight_{n}": w for n, w in items}}
+        return render_template("office/run_new.html", **_form_context(kind, target, values, items))
+    form: dict[str, Any] = request.form.to_dict()
+    form["excluding_flags"] = request.form.getlist("excluding_flags")
+    try:
+        settings = settings_from_form(form, [n for n, _w in items], kind)
+    except ValidationFailed as error:
+        values = {**form, "excluding_flags": form["excluding_flags"], "raking": "raking" in form}
+        return render_template("office/run_new.html",
+                               **_form_context(kind, target, values, items, error.errors)), 422
+    actor = current_user.username
+    job = start_job(current_app._get_current_object(), actor, str(getattr(target, "name", target)),
+                    _work(kind, target, settings, actor))
+    return redirect(url_for("office.job", job_id=job.id), 303)
+
+
+def _work(kind: str, target: Any, settings: Any, actor: str):
+    from survey.evaluation.periods import evaluate_rolling_run, evaluate_year_run
+    from survey.evaluation.runs import evaluate_wave_run
+
+    wave_id = target.id if isinstance(target, Wave) else None
+
+    def work(session, progress) -> int:
+        if kind == "quarterly":
+            return evaluate_wave_run(session, wave_id, settings, actor, progress).id
+        if kind == "annual":
+            return evaluate_year_run(session, int(target), settings, actor).id
+        return evaluate_rolling_run(session, str(target), settings, actor).id
+
+    return work
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str) -> Any:
+    """Progress of a background run; refreshes itself (meta refresh) until it is done."""
+    found = get_job(job_id)
+    if found is None or found.owner != current_user.username:
+        abort(404)
+    if found.run_id is not None:
+        return redirect(url_for("office.run_detail", run_id=found.run_id), 303)
+    return render_template("office/job.html", job=found)
+
+
+@bp.get("/runs/<int:run_id>")
+def run_detail(run_id: int) -> str:
+    """Results of a run: table per peer group, sensitivity, charts, publication actions."""
+    from survey.evaluation.report import (
+        SORTABLE,
+        flags_used,
+        grouped_rows,
+        sensitivity,
+        visible_rows,
+    )
+    from survey.evaluation.runs import list_runs
+
+    run = load_run(run_id)
+    unit = viewer_unit()
+    sort = request.args.get("sort", "social_rank")
+    descending = request.args.get("dir") == "desc"
+    published = [r for r in list_runs(db_session(), run.period, published_only=True)
+                 if r.kind == run.kind and r.id != run.id]
+    return render_template(
+        "office/run.html", run=run, groups=grouped_rows(run, unit, sort, descending),
+        sensitivity=sensitivity(run, unit), legend=flags_used(visible_rows(run, unit)),
+        sort=sort, descending=descending, sortable=SORTABLE, can_write=can_write(),
+        unit=unit, supersedable=published)
+
+
+@bp.post("/runs/<int:run_id>/publish")
+def publish(run_id: int) -> Any:
+    from survey.evaluation.runs import publish_run
+
+    require_write()
+    load_run(run_id)
+    try:
+        publish_run(db_session(), run_id, current_user.username, request.form.get("reason") or None)
+        db_session().commit()
+    except DomainError as error:
+        return domain_error_page(error)
+    flash(_("Run %(id)s is published and frozen.", id=run_id), "success")
+    return redirect(url_for("office.run_detail", run_id=run_id), 303)
+
+
+@bp.post("/runs/<int:run_id>/supersede")
+def supersede(run_id: int) -> Any:
+    """Publish draft ``run_id`` in place of the published run chosen in the form."""
+    from survey.evaluation.runs import supersede_run
+
+    require_write()
+    load_run(run_id)
+    old_id = request.form.get("old", type=int) or 0
+    try:
+        supersede_run(db_session(), old_id, run_id, request.form.get("reason", ""), current_user.username)
+        db_session().commit()
+    except DomainError as error:
+        return domain_error_page(error)
+    flash(_("Run %(new)s supersedes run %(old)s.", new=run_id, old=old_id), "success")
+    return redirect(url_for("office.run_detail", run_id=run_id), 303)
+
+
+@bp.post("/runs/<int:run_id>/delete")
+def delete(run_id: int) -> Any:
+    from survey.evaluation.runs import delete_run
+
+    require_write()
+    load_run(run_id)
+    try:
+        delete_run(db_session(), run_id, current_user.username)
+        db_session().commit()
+    except DomainError as error:
+        return domain_error_page(error)
+    flash(_("Draft run %(id)s deleted.", id=run_id), "success")
+    return redirect(url_for("office.dashboard"), 303)
+
+
+@bp.get("/runs/<int:run_id>/export.<fmt>")
+def export(run_id: int, fmt: str) -> Response:
+    """The DESIGN §8 export of a run (office and admin; not unit-bound viewers)."""
+    from survey.evaluation.exports import FORMATS, MEDIA_TYPES, export_run
+
+    run = load_run(run_id)
+    if fmt not in FORMATS:
+        abort(404)
+    if viewer_unit() is not None:
+        abort(403)
+    response = Response(export_run(run, fmt), mimetype=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="minyi-run-{run.id}-{run.period}.{fmt}"'
+    return response
+
+
+@bp.get("/runs/<int:run_id>/charts/<name>.<fmt>")
+def chart(run_id: int, name: str, fmt: str) -> Response:
+    """Ranked SI, funnel, trend or distribution chart as PNG or SVG."""
+    from survey.evaluation.charts import CHARTS, FORMATS, render_chart
+
+    run = load_run(run_id)
+    if name not in CHARTS or fmt not in FORMATS:
+        abort(404)
+    try:
+        data = render_chart(db_session(), run, name, fmt, viewer_unit())
+    except DomainError:
+        abort(404)
+    response = Response(data, mimetype="image/png" if fmt == "png" else "image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
