@@ -179,3 +179,19 @@ def test_tiers_follow_the_counts(n):
     if n >= 2:
         assert got.count("较差") == max(1, n // 10)
     assert [tier_for(r, n) for r in range(1, n + 1)] == got
+
+
+@SETTINGS
+@given(waves())
+def test_cell_statistics_equal_a_direct_computation_with_the_final_weights(inp):
+    res = evaluate_wave(inp, ScoringConfig(trim_low=0.05, trim_high=20.0))
+    rs, ru = np.asarray(inp.rating_submission), np.asarray(inp.rating_unit)
+    for i, row in enumerate(res.rows):
+        sel = (ru == i) & res.rating_counted
+        y, w = res.rating_scores[sel], res.submission_weights[rs[sel]]
+        n = y.size
+        si = float(w @ y / w.sum())
+        se = math.sqrt(n / (n - 1) * float(((w * (y - si)) ** 2).sum())) / w.sum() if n > 1 else math.nan
+        assert row.si == pytest.approx(si, rel=1e-10)
+        assert (math.isnan(se) and math.isnan(row.si_se)) or row.si_se == pytest.approx(se, rel=1e-7, abs=1e-9)
+        assert row.n_eff == pytest.approx(w.sum() ** 2 / (w @ w), rel=1e-10)
