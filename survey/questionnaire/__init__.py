@@ -3,7 +3,13 @@
 Pure Python: no database and no Flask. See ``docs/questionnaire-format.md``.
 """
 
-from .answers import ValidationResult, relevant_questions, screened_out_by, validate_answers
+from .answers import (
+    ValidationResult,
+    rateable_units,
+    relevant_questions,
+    screened_out_by,
+    validate_answers,
+)
 from .definition import (
     FORMAT,
     QUESTION_TYPES,
@@ -47,6 +53,7 @@ __all__ = [
     "parse_definition",
     "parse_expression",
     "preset_choices",
+    "rateable_units",
     "relevant_questions",
     "screened_out_by",
     "validate_answers",

@@ -195,6 +195,27 @@ def validate_answers(
     return result
 
 
+def rateable_units(
+    definition: Definition,
+    answers: Mapping[str, Any],
+    *,
+    invitation_district: str | None = None,
+    allowed_units: Collection[str] | None = None,
+) -> list[str]:
+    """Units whose unit sections are asked, given the cleaned respondent ``answers``.
+
+    The district of residence (or ``invitation_district`` when it is not answered) and the units
+    chosen in unit questions, in that order, limited to ``allowed_units``; none after a screen-out.
+    A questionnaire without unit questions and without an invitation district rates every allowed
+    unit (sorted).
+    """
+    if screened_out_by(definition, answers):
+        return []
+    pool = sorted(allowed_units) if allowed_units is not None else []
+    return _rateable(definition, answers, invitation_district, allowed_units,
+                     dict.fromkeys(pool))
+
+
 def _rateable(definition: Definition, answers: Mapping[str, Any], invitation_district: str | None,
               allowed_units: Collection[str] | None, ratings: Mapping[str, Any]) -> list[str]:
     unit_questions = [q for q in definition.respondent_questions if q.type in UNIT_TYPES]

@@ -9,6 +9,7 @@ import pytest
 from survey.questionnaire import (
     load_demo_definition,
     parse_definition,
+    rateable_units,
     relevant_questions,
     screened_out_by,
     validate_answers,
@@ -195,3 +196,13 @@ def test_page_validation_and_server_side_skip_logic() -> None:
         "age", "income", "services", "other", "intro", "nickname", "pension"]
     assert [q.name for q in relevant_questions(DEMO, "rating", RESPONDENT, {})] == [
         q.name for q in DEMO.unit_questions]
+
+
+def test_rateable_units_between_pages() -> None:
+    assert rateable_units(DEMO, RESPONDENT) == ["D01", "P01"]
+    assert rateable_units(DEMO, {**RESPONDENT, "departments": ["P02", "X9"]},
+                          allowed_units=set(UNITS)) == ["D01", "P02"]
+    assert rateable_units(DEMO, {"departments": ["P02"]}, invitation_district="D02") == ["D02", "P02"]
+    assert rateable_units(DEMO, {**RESPONDENT, "gov_staff": "yes"}) == []
+    plain = parse_definition(document())
+    assert rateable_units(plain, {}, allowed_units={"U2", "U1"}) == ["U1", "U2"]
