@@ -30,11 +30,12 @@ translations: $(STAMP)
 	  [ -f "$$po" ] && $(VENV)/bin/pybabel compile --use-fuzzy -i "$$po" -o "$${po%.po}.mo" || exit 1; \
 	done
 
-## Debian's chromium for the browser tests (Playwright drives it; no browser download).
+## Debian's chromium for the browser tests (Playwright drives it; no browser download), axe-core from npm.
 browsers:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: sudo apt-get install chromium" >&2; fi; }
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --loglevel=error
 
 ## Serve the demo city on http://127.0.0.1:5000 (SQLite under instance/ unless MINYI_DATABASE_URL).
 run: install

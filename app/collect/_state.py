@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from survey.drafts import Step, rateable_units, survey_steps
 from survey.models import Invitation, Wave
-from survey.questionnaire import Definition
+from survey.questionnaire import Definition, screened_out_by
 from survey.submissions import WaveUnits, definition_of, units_of
 
 KEY = "survey"
@@ -46,6 +46,17 @@ class Plan:
     units: WaveUnits
     district: str | None
     steps: list[Step]
+    answers: dict[str, Any]
+
+    @property
+    def pending_units(self) -> int:
+        """Unit pages still to come although no unit is known yet (rated units not chosen)."""
+        if any(step.unit for step in self.steps) or screened_out_by(self.definition, self.answers) is not None:
+            return 0
+        return sum(1 for s in self.definition.sections if s.kind == "unit")
+
+    def is_last(self, page: int) -> bool:
+        return page == len(self.steps) - 1 and not self.pending_units
 
 
 def plan(db: Session, wave: Wave, state: dict[str, Any]) -> Plan:
@@ -56,7 +67,8 @@ def plan(db: Session, wave: Wave, state: dict[str, Any]) -> Plan:
         invitation = db.get(Invitation, state["i"])
         district = invitation.district.code if invitation and invitation.district else None
     rated = rateable_units(definition, state["a"], units.ids, units.kinds, district)
-    return Plan(wave, definition, units, district, survey_steps(definition, state["a"], rated))
+    return Plan(wave, definition, units, district, survey_steps(definition, state["a"], rated),
+                state["a"])
 
 
 def submission_body(state: dict[str, Any], client_id: str | None = None) -> dict[str, Any]:

@@ -72,9 +72,9 @@ def _render(plan: _state.Plan, state: dict[str, Any], page: int, values: dict[st
     body = render_template(
         "collect/page.html", wave=plan.wave, definition=plan.definition, lang=current_language(),
         section=plan.definition.section(step.section), unit=unit, page=page,
-        total=len(plan.steps), questions=questions, values=values, field_errors=field_errors,
+        total=len(plan.steps) + plan.pending_units, questions=questions, values=values, field_errors=field_errors,
         summary=summary, unit_choices=_unit_choices(plan.wave), client_id=state["id"],
-        last=page == len(plan.steps) - 1, honeypot=HONEYPOT_FIELD)
+        last=plan.is_last(page), honeypot=HONEYPOT_FIELD, known_answers=answers)
     return body, status
 
 
