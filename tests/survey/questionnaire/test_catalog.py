@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[3]
-CATALOG = ROOT / "translations" / "questionnaire" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+CATALOG = ROOT / "translations" / "questionnaire" / "zh" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
