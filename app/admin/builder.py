@@ -8,6 +8,7 @@ questions yet) are listed on the builder page, and publishing requires none.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -23,6 +24,7 @@ from survey import builder as b
 from survey.errors import DomainError
 from survey.models import QuestionnaireVersion, Unit, UnitKind
 from survey.questionnaire import PRESETS, QUESTION_TYPES
+from survey.questionnaire.question_rules import FIELDS_BY_TYPE
 from survey.versions import (
     check_document,
     create_draft,
@@ -226,7 +228,8 @@ def _node_page(version: QuestionnaireVersion, doc: dict[str, Any], what: str, fo
     return render_template(
         f"admin/builder_{what}.html", version=version, langs=_langs(doc), values=form,
         errors=errors, action=action, kind=kind, lists=list(doc.get("choice_lists") or {}),
-        presets=PRESETS, types=QUESTION_TYPES, lang=current_language()), status
+        presets=PRESETS, types=QUESTION_TYPES, lang=current_language(),
+        fields_by_type=json.dumps({t: sorted(f) for t, f in FIELDS_BY_TYPE.items()})), status
 
 
 def _what(node: dict[str, Any], path: tuple[int, ...]) -> str:
