@@ -118,7 +118,12 @@ def wave_edit(wave_id: int) -> Page:
 def _detail(wave: Wave, status: int = 200, **extra: Any) -> tuple[str, int]:
     session = db_session()
     extra.setdefault("quotas", quotas_text(wave))
+    district_ids = {m.district_unit_id for m in wave.margins if m.district_unit_id}
+    districts = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(district_ids))).all())
     return render_template("admin/wave.html", wave=wave, codes=code_counts(session, wave),
+                           district_codes=districts, margins=sorted(
+                               wave.margins, key=lambda m: (m.district_unit_id or 0, m.variable,
+                                                            m.category)),
                            responses=has_responses(session, wave),
                            opens=local_time_text(wave.opens_at),
                            closes=local_time_text(wave.closes_at), **extra), status
