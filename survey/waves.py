@@ -27,13 +27,15 @@ from survey.models import (
 )
 from survey.models.questionnaires import QuestionnaireVersion
 from survey.models.waves import WAVE_TIMEZONE
+from survey.quality import DEFAULT_SETTINGS as QUALITY_DEFAULTS
+from survey.quality import SUBMISSION_FLAGS
 from survey.strata import explain_variable, stratum_categories, wave_definition
 
 LOCAL = ZoneInfo(WAVE_TIMEZONE)
 PERIOD = re.compile(r"[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?")
-#: Flags set at submission that send a response to quarantine (the others are reported only).
-QUARANTINE_FLAGS = ("HONEYPOT", "SPEEDING", "BURST")
-DEFAULT_SETTINGS: dict[str, Any] = {"min_duration_s": 60, "quarantine_flags": ["HONEYPOT"]}
+#: Flags set at submission that may send a response to quarantine (survey.quality raises them).
+QUARANTINE_FLAGS = SUBMISSION_FLAGS
+DEFAULT_QUARANTINE = sorted(QUALITY_DEFAULTS["quarantine_flags"])
 MAX_QUOTAS = 2000
 
 
@@ -50,7 +52,7 @@ class WaveInput:
     units: list[str] | None = None  # None: every active unit
     anonymized: bool = True
     min_duration_s: str = "60"
-    quarantine_flags: list[str] = field(default_factory=lambda: ["HONEYPOT"])
+    quarantine_flags: list[str] = field(default_factory=lambda: list(DEFAULT_QUARANTINE))
 
 
 def parse_local_time(text: str) -> datetime:
@@ -174,7 +176,7 @@ def update_wave(session: Session, wave: Wave, data: WaveInput, actor: str) -> Wa
     wave.questionnaire_version = version
     wave.opens_at, wave.closes_at = values["opens"], values["closes"]
     wave.access, wave.anonymized = AccessMode(data.access), data.anonymized
-    wave.settings = values["settings"]
+    wave.settings = {**(wave.settings or {}), **values["settings"]}
     wave.units = values["units"]
     session.flush()
     audit.record(session, actor, "wave.update", "wave", wave.id, old=old, new=_snapshot(wave))

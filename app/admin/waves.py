@@ -18,6 +18,7 @@ from survey.margins import upload_margins
 from survey.models import Unit, Wave
 from survey.versions import published_versions
 from survey.waves import (
+    DEFAULT_QUARANTINE,
     QUARANTINE_FLAGS,
     WaveInput,
     close_wave,
@@ -76,7 +77,7 @@ def wave_new() -> Page:
     """Create a draft wave on a published questionnaire version."""
     if request.method == "GET":
         return _form_page({"access": "open", "anonymized": "1", "min_duration_s": "60",
-                           "quarantine_flags": ["HONEYPOT"], "unit_scope": "all", "units": []},
+                           "quarantine_flags": DEFAULT_QUARANTINE, "unit_scope": "all", "units": []},
                           {}, None)
     form = form_data()
     data = _input(form)
