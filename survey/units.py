@@ -94,8 +94,12 @@ def create_unit(session: Session, data: UnitInput, actor: str) -> Unit:
         errors.append(("code", _("The code %(code)s is already used.", code=data.code)))
     if errors:
         raise ValidationFailed(errors)
+    return _new_unit(session, data, groups[data.peer_group], actor)
+
+
+def _new_unit(session: Session, data: UnitInput, group: PeerGroup, actor: str) -> Unit:
     unit = Unit(code=data.code, name=data.name, name_en=data.name_en or None,
-                kind=UnitKind(data.kind), peer_group=groups[data.peer_group], active=True)
+                kind=UnitKind(data.kind), peer_group=group, active=True)
     session.add(unit)
     session.flush()
     audit.record(session, actor, "unit.create", "unit", unit.id, new=_unit_snapshot(unit))
@@ -118,9 +122,13 @@ def update_unit(session: Session, unit: Unit, data: UnitInput, actor: str) -> Un
         errors.append(("code", _("The code %(code)s is already used.", code=data.code)))
     if errors:
         raise ValidationFailed(errors)
+    return _change_unit(session, unit, data, groups[data.peer_group], actor)
+
+
+def _change_unit(session: Session, unit: Unit, data: UnitInput, group: PeerGroup, actor: str) -> Unit:
     old = _unit_snapshot(unit)
     unit.code, unit.name, unit.name_en = data.code, data.name, data.name_en or None
-    unit.kind, unit.peer_group = UnitKind(data.kind), groups[data.peer_group]
+    unit.kind, unit.peer_group = UnitKind(data.kind), group
     session.flush()
     audit.record(session, actor, "unit.update", "unit", unit.id, old=old, new=_unit_snapshot(unit))
     return unit
@@ -195,10 +203,10 @@ def import_units(session: Session, filename: str, data: bytes, actor: str) -> li
     for item in parsed:
         unit = existing.get(item.code)
         if unit is None:
-            out.append(create_unit(session, item, actor))
+            out.append(_new_unit(session, item, groups[item.peer_group], actor))
         elif ((unit.name, unit.name_en or "", unit.kind.value, unit.peer_group.code)
               != (item.name, item.name_en, item.kind, item.peer_group)):
-            out.append(update_unit(session, unit, item, actor))
+            out.append(_change_unit(session, unit, item, groups[item.peer_group], actor))
         else:
             out.append(unit)
     return out
