@@ -76,10 +76,13 @@ def submission_flags(
         flags.append(STRAIGHTLINE)
     if source_hash:
         since = now - timedelta(seconds=float(wave_setting(wave, "burst_window_s")))
-        recent = session.scalar(select(func.count(Submission.id)).where(
+        limit = int(wave_setting(wave, "burst_limit"))
+        # counting stops at the limit: a busy source costs no more than limit rows to check
+        window = (select(Submission.id).where(
             Submission.wave_id == wave.id, Submission.source_hash == source_hash,
-            Submission.submitted_at >= since))
-        if (recent or 0) + 1 > int(wave_setting(wave, "burst_limit")):
+            Submission.submitted_at >= since).limit(limit + 1).subquery())
+        recent = session.scalar(select(func.count()).select_from(window))
+        if (recent or 0) + 1 > limit:
             flags.append(BURST)
     if linkage_key and session.scalar(select(Submission.id).where(
             Submission.wave_id == wave.id, Submission.linkage_key == linkage_key).limit(1)):

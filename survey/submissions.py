@@ -188,7 +188,9 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
             # the code may have been used by this very submission a moment ago (a racing retry)
             return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
                 SubmissionResult(409, "used", message=_("This invitation code has already been used."))
-    device_hash = keyed_hash(request.secret, "device", request.device) if request.device else None
+    device_hash = None
+    if request.device and wave.access == AccessMode.OPEN:  # one response per device: open links
+        device_hash = keyed_hash(request.secret, "device", request.device)
     if device_hash and _device_used(session, wave.id, device_hash):
         return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
             SubmissionResult(409, "device", message=_(
