@@ -98,3 +98,19 @@ def test_create_wave_reports_every_bad_option(runner, city) -> None:
     assert result.exit_code == 1
     err = result.stderr
     assert "period:" in err and "closes:" in err and "units:" in err and "NOPE" in err
+
+
+def test_import_questionnaire_errors_create_nothing(runner, db, tmp_path: Path) -> None:
+    from survey.questionnaire import load_demo_definition
+
+    doc = load_demo_definition().to_dict()
+    doc["sections"][0]["items"][1]["name"] = "district"  # duplicate name
+    doc["sections"][0]["items"][2]["list"] = "nowhere"  # unknown choice list
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    result = runner.invoke(args=["import-questionnaire", str(bad), "--publish"])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert any("sections[0].items[1].name" in line and "district" in line for line in lines)
+    assert any("sections[0].items[2].list" in line and "nowhere" in line for line in lines)
+    assert db.scalar(select(func.count(QuestionnaireVersion.id))) == 0
