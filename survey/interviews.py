@@ -90,7 +90,7 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
         raise NotFound(_("Wave %(id)s does not exist.", id=wave_id))
     table = read_table(filename, data)
     definition = definition_of(session, wave.questionnaire_version_id)
-    units = units_of(session, wave.id)
+    units = units_of(session, wave)
     question_names = {q.name.lower(): q.name for q in definition.questions if q.type != "note"}
     errors: list[tuple[str, str]] = []
     missing = [c for c in META_COLUMNS if c not in table.header]
@@ -131,7 +131,7 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
         if item["linkage_key"] and item["linkage_key"] in seen_keys:
             flags.append(DUPLICATE)
         seen_keys.add(item["linkage_key"])
-        submission = store_submission(
+        submission_id = store_submission(
             session, wave, definition, units, client_id=f"interview:{item['interview_id']}",
             body_hash=body_sha256({"answers": item["cleaned"]["answers"],
                                    "ratings": item["cleaned"]["ratings"],
@@ -140,7 +140,7 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
             submitted_at=item["submitted_at"], duration_s=item["duration_s"], flags=flags,
             design_weight=item["design_weight"], linkage_key=item["linkage_key"],
             interview_id=item["interview_id"])
-        report.submission_ids.append(submission.id)
+        report.submission_ids.append(submission_id)
     session.flush()
     report.imported = len(prepared)
     audit.record(session, actor, "submissions.import", "wave", wave.id,

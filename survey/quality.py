@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from survey import audit
@@ -35,6 +35,12 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "quarantine_flags": [HONEYPOT, DUPLICATE, BURST],  # flags that quarantine at submission
 }
 SYSTEM_ACTOR = "system"
+# Counting stops at the limit: a busy source costs no more than ``limit`` rows to check.
+_BURST = select(func.count()).select_from(
+    select(Submission.id).where(
+        Submission.wave_id == bindparam("wave"), Submission.source_hash == bindparam("source"),
+        Submission.submitted_at >= bindparam("since", type_=Submission.submitted_at.type))
+    .limit(bindparam("limit")).subquery())
 
 
 def wave_setting(wave: Wave, key: str) -> Any:
@@ -77,11 +83,8 @@ def submission_flags(
     if source_hash:
         since = now - timedelta(seconds=float(wave_setting(wave, "burst_window_s")))
         limit = int(wave_setting(wave, "burst_limit"))
-        # counting stops at the limit: a busy source costs no more than limit rows to check
-        window = (select(Submission.id).where(
-            Submission.wave_id == wave.id, Submission.source_hash == source_hash,
-            Submission.submitted_at >= since).limit(limit + 1).subquery())
-        recent = session.scalar(select(func.count()).select_from(window))
+        recent = session.scalar(_BURST, {"wave": wave.id, "source": source_hash, "since": since,
+                                         "limit": limit + 1})
         if (recent or 0) + 1 > limit:
             flags.append(BURST)
     if linkage_key and session.scalar(select(Submission.id).where(

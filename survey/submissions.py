@@ -12,12 +12,13 @@ must change one row, and the unique ``(wave_id, client_submission_id)`` backs id
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ from survey.models import (
     Submission,
     SubmissionStatus,
     Unit,
+    VersionStatus,
     Wave,
     wave_units,
 )
@@ -44,7 +46,21 @@ from survey.questionnaire import Definition, parse_definition, validate_answers
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_CODE_LENGTH = 128
-_DEFINITIONS: dict[int, Definition] = {}
+UNITS_TTL_S = 30.0
+# Statements of the hot path, built once (parameters bound per call).
+_REPLAY = select(Submission.id, Submission.body_sha256).where(
+    Submission.wave_id == bindparam("wave"), Submission.client_submission_id == bindparam("client"))
+_CONSUME = (update(Invitation.__table__)
+            .where(Invitation.__table__.c.id == bindparam("invitation"),
+                   Invitation.__table__.c.used_at.is_(None),
+                   Invitation.__table__.c.revoked_at.is_(None))
+            .values(used_at=bindparam("now")))
+_INSERT_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id)
+_INSERT_RATING = insert(Rating.__table__)
+_INSERT_PARTICIPATION = insert(Participation.__table__)
+_DELETE_DRAFT = delete(Draft.__table__).where(Draft.__table__.c.invitation_id == bindparam("invitation"))
+_DEFINITIONS: dict[str, Definition] = {}
+_UNITS: dict[tuple[str, int, Any], tuple[float, WaveUnits]] = {}
 
 
 @dataclass(frozen=True)
@@ -79,8 +95,14 @@ class SubmissionResult:
 
 @dataclass(frozen=True)
 class WaveUnits:
+    """A wave's units: code → id, code → kind, code → (zh name, en name)."""
+
     ids: dict[str, int]
     kinds: dict[str, str]
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def code_of(self, unit_id: int | None) -> str | None:
+        return next((c for c, i in self.ids.items() if i == unit_id), None)
 
 
 def invitation_code_hash(secret: str, code: str) -> str:
@@ -89,25 +111,43 @@ def invitation_code_hash(secret: str, code: str) -> str:
 
 
 def definition_of(session: Session, version_id: int) -> Definition:
-    """The parsed definition of a questionnaire version (cached: published versions never change)."""
-    definition = _DEFINITIONS.get(version_id)
-    if definition is None:
-        from survey.models import QuestionnaireVersion
+    """The parsed definition of a questionnaire version.
 
+    Published versions never change, so their parse is cached by the definition's SHA-256.
+    """
+    from survey.models import QuestionnaireVersion
+
+    sha, status = session.execute(
+        select(QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status)
+        .where(QuestionnaireVersion.id == version_id)).one()
+    definition = _DEFINITIONS.get(sha)
+    if definition is None or status == VersionStatus.DRAFT:
         version = session.get(QuestionnaireVersion, version_id)
-        if version is None:
-            raise LookupError(version_id)
+        assert version is not None
         definition = parse_definition(version.definition)
-        if version.status.value != "draft":
-            _DEFINITIONS[version_id] = definition
+        if status != VersionStatus.DRAFT:
+            _DEFINITIONS[sha] = definition
     return definition
 
 
-def units_of(session: Session, wave_id: int) -> WaveUnits:
+def units_of(session: Session, wave: Wave) -> WaveUnits:
+    """The wave's units by code. Cached per wave for :data:`UNITS_TTL_S` seconds (the list is
+    read on every page and submission and changes only when an administrator edits the wave)."""
+    wave_id = wave.id
+    key = (str(session.get_bind().url), wave_id, wave.created_at)
+    cached = _UNITS.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
     rows = session.execute(
-        select(Unit.code, Unit.id, Unit.kind).join(wave_units, wave_units.c.unit_id == Unit.id)
-        .where(wave_units.c.wave_id == wave_id)).all()
-    return WaveUnits({c: i for c, i, _k in rows}, {c: k.value for c, _i, k in rows})
+        select(Unit.code, Unit.id, Unit.kind, Unit.name, Unit.name_en)
+        .join(wave_units, wave_units.c.unit_id == Unit.id)
+        .where(wave_units.c.wave_id == wave_id).order_by(Unit.code)).all()
+    units = WaveUnits({r.code: r.id for r in rows}, {r.code: r.kind.value for r in rows},
+                      {r.code: (r.name, r.name_en or r.name) for r in rows})
+    if len(_UNITS) > 1000:
+        _UNITS.clear()
+    _UNITS[key] = (time.monotonic() + UNITS_TTL_S, units)
+    return units
 
 
 def find_invitation(session: Session, wave_id: int, secret: str, code: object) -> Invitation | None:
@@ -128,8 +168,7 @@ def find_invitation_any_wave(session: Session, secret: str, code: str) -> Invita
 
 
 def _replay(session: Session, wave_id: int, client_id: str, body_hash: str) -> SubmissionResult | None:
-    row = session.execute(select(Submission.id, Submission.body_sha256).where(
-        Submission.wave_id == wave_id, Submission.client_submission_id == client_id)).first()
+    row = session.execute(_REPLAY, {"wave": wave_id, "client": client_id}).first()
     if row is None:
         return None
     if row.body_sha256 == body_hash:
@@ -208,8 +247,11 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
                         invitation: Invitation | None, body: dict[str, Any], client_id: str | None,
                         body_hash: str, device_hash: str | None, now: datetime) -> SubmissionResult:
     definition = definition_of(session, wave.questionnaire_version_id)
-    units = units_of(session, wave.id)
-    district = invitation.district.code if invitation and invitation.district else None
+    units = units_of(session, wave)
+    district = None
+    if invitation is not None and invitation.district_unit_id is not None:
+        district = units.code_of(invitation.district_unit_id) or session.scalar(
+            select(Unit.code).where(Unit.id == invitation.district_unit_id))
     result = validate_answers(definition, body.get("answers"), body.get("ratings"),
                               allowed_units=units.ids, unit_kinds=units.kinds,
                               invitation_district=district, language=request.language)
@@ -228,12 +270,7 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
     source_hash = keyed_hash(request.secret, "source", request.source) if request.source else None
     try:
         if invitation is not None:
-            consumed = session.execute(
-                update(Invitation)
-                .where(Invitation.id == invitation.id, Invitation.used_at.is_(None),
-                       Invitation.revoked_at.is_(None))
-                .values(used_at=now)
-                .execution_options(synchronize_session=False))
+            consumed = session.execute(_CONSUME, {"invitation": invitation.id, "now": now})
             if consumed.rowcount != 1:
                 session.rollback()
                 return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
@@ -241,15 +278,15 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
         flags = submission_flags(session, wave, definition, result.ratings, now=now,
                                  duration_s=duration, source_hash=source_hash, linkage_key=None,
                                  honeypot=request.honeypot)
-        submission = store_submission(
+        submission_id = store_submission(
             session, wave, definition, units, client_id=client_id, body_hash=body_hash,
             cleaned=result.cleaned, channel=request.channel, started_at=started_at,
             submitted_at=now, duration_s=duration, source_hash=source_hash, flags=flags)
-        session.add(Participation(wave_id=wave.id, invitation_id=invitation.id if invitation else None,
-                                  device_hash=device_hash, recorded_on=now.date()))
+        session.execute(_INSERT_PARTICIPATION, {
+            "wave_id": wave.id, "invitation_id": invitation.id if invitation else None,
+            "device_hash": device_hash, "recorded_on": now.date()})
         if invitation is not None:
-            session.execute(delete(Draft).where(Draft.invitation_id == invitation.id))
-        session.flush()
+            session.execute(_DELETE_DRAFT, {"invitation": invitation.id})
     except IntegrityError:
         session.rollback()
         replay = _replay(session, wave.id, client_id, body_hash)
@@ -259,7 +296,7 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
             return SubmissionResult(409, "device", message=_(
                 "A response to this survey was already sent from this device."))
         return SubmissionResult(409, "used", message=_("This invitation code has already been used."))
-    return SubmissionResult(201, "created", submission_id=submission.id)
+    return SubmissionResult(201, "created", submission_id=submission_id)
 
 
 def store_submission(
@@ -280,32 +317,34 @@ def store_submission(
     design_weight: float = 1.0,
     linkage_key: str | None = None,
     interview_id: str | None = None,
-) -> Submission:
-    """Add a Submission and its Rating rows (the storage contract); quarantine per the wave."""
+) -> int:
+    """Insert a Submission and its Rating rows (the storage contract), quarantined per the
+    wave's rules; returns the submission's id. Core inserts: one statement per table."""
     flags = flags or []
     answers = cleaned["answers"]
     ratings = cleaned["ratings"]
     strata = strata_key({q.name: str(answers[q.name]) for q in definition.stratum_variables
                          if q.name in answers and not isinstance(answers[q.name], list)})
     quarantined = quarantines(wave, flags)
-    submission = Submission(
-        wave_id=wave.id, client_submission_id=client_id, body_sha256=body_hash,
-        answers={"answers": answers, "ratings": ratings},
-        questionnaire_version_id=wave.questionnaire_version_id, channel=channel,
-        design_weight=design_weight, linkage_key=linkage_key, source_hash=source_hash,
-        interview_id=interview_id, strata=strata, started_at=started_at, submitted_at=submitted_at,
-        duration_s=duration_s, flags=flags,
-        status=SubmissionStatus.QUARANTINED if quarantined else SubmissionStatus.ACCEPTED)
-    session.add(submission)
-    session.flush()
+    submission_id = session.execute(_INSERT_SUBMISSION, {
+        "wave_id": wave.id, "client_submission_id": client_id, "body_sha256": body_hash,
+        "answers": {"answers": answers, "ratings": ratings},
+        "questionnaire_version_id": wave.questionnaire_version_id, "channel": channel,
+        "design_weight": design_weight, "linkage_key": linkage_key, "source_hash": source_hash,
+        "interview_id": interview_id, "strata": strata, "started_at": started_at,
+        "submitted_at": submitted_at, "duration_s": duration_s, "flags": flags,
+        "status": SubmissionStatus.QUARANTINED if quarantined else SubmissionStatus.ACCEPTED,
+    }).scalar_one()
     items = definition.scored_items
-    session.add_all(
-        Rating(wave_id=wave.id, submission_id=submission.id, unit_id=units.ids[code],
-               item=item.name, choice=values.get(item.name),
-               choice_index=(item.option_names.index(values[item.name])
-                             if values.get(item.name) is not None else None))
-        for code, values in ratings.items() for item in items)
+    rows = [{"wave_id": wave.id, "submission_id": submission_id, "unit_id": units.ids[code],
+             "item": item.name, "choice": values.get(item.name),
+             "choice_index": (item.option_names.index(values[item.name])
+                              if values.get(item.name) is not None else None)}
+            for code, values in ratings.items() for item in items]
+    if rows:
+        session.execute(_INSERT_RATING, rows)
     if quarantined:
-        session.add(QualityReview(submission_id=submission.id, action=ReviewAction.QUARANTINE,
-                                  reason="flags: " + ", ".join(flags), actor=SYSTEM_ACTOR))
-    return submission
+        session.execute(insert(QualityReview.__table__).values(
+            submission_id=submission_id, action=ReviewAction.QUARANTINE,
+            reason="flags: " + ", ".join(flags), actor=SYSTEM_ACTOR, at=submitted_at))
+    return submission_id

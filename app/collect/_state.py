@@ -61,7 +61,7 @@ class Plan:
 
 def plan(db: Session, wave: Wave, state: dict[str, Any]) -> Plan:
     definition = definition_of(db, wave.questionnaire_version_id)
-    units = units_of(db, wave.id)
+    units = units_of(db, wave)
     district = None
     if state.get("i"):
         invitation = db.get(Invitation, state["i"])

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.collect import _state, bp
+from app.collect._fields import field_views
 from app.collect._shared import device_cookie, source_per_wave, submit_rate_limit
 from app.collect.entry import closed_page, message_page
 from app.database import db_session
@@ -22,7 +23,7 @@ from app.extensions import limiter
 from app.i18n import current_language
 from survey.db import utcnow
 from survey.drafts import page_questions, save_draft
-from survey.models import AccessMode, Unit, UnitKind, Wave
+from survey.models import AccessMode, Wave
 from survey.questionnaire import Question, validate_answers
 from survey.submissions import SubmissionRequest, submit
 
@@ -42,20 +43,11 @@ def _posted(questions: list[Question]) -> dict[str, Any]:
     return values
 
 
-def _unit_choices(wave: Wave) -> dict[str, list[tuple[str, str]]]:
-    lang = current_language()
-    out: dict[str, list[tuple[str, str]]] = {kind.value: [] for kind in UnitKind}
-    for unit in wave.units:
-        out[unit.kind.value].append((unit.code, unit.display_name(lang)))
-    return out
-
-
 def _render(plan: _state.Plan, state: dict[str, Any], page: int, values: dict[str, Any],
             errors: list[tuple[str, str]], status: int = 200) -> tuple[str, int]:
     step = plan.steps[page]
-    unit = None
-    if step.unit:
-        unit = db_session().query(Unit).filter_by(code=step.unit).one_or_none()
+    lang = current_language()
+    unit_name = plan.units.names.get(step.unit or "", ("", ""))[1 if lang == "en" else 0]
     unit_answers = values if step.unit else None
     answers = state["a"] if step.unit else {**state["a"], **values}
     questions = page_questions(plan.definition, step.section, answers, unit_answers)
@@ -65,15 +57,15 @@ def _render(plan: _state.Plan, state: dict[str, Any], page: int, values: dict[st
         name = path.removeprefix(f"ratings.{step.unit}.") if step.unit else path
         if name in {q.name for q in questions}:
             field_errors.setdefault(name, message)
-            label = plan.definition.label(plan.definition.question(name), current_language())
+            label = plan.definition.label(plan.definition.question(name), lang)
             summary.append((f"#q-{name}", label, message))
         else:
             summary.append(("", "", message))
     body = render_template(
-        "collect/page.html", wave=plan.wave, definition=plan.definition, lang=current_language(),
-        section=plan.definition.section(step.section), unit=unit, page=page,
-        total=len(plan.steps) + plan.pending_units, questions=questions, values=values, field_errors=field_errors,
-        summary=summary, unit_choices=_unit_choices(plan.wave), client_id=state["id"],
+        "collect/page.html", wave=plan.wave, title=plan.definition.label(
+            plan.definition.section(step.section), lang), unit_name=unit_name, page=page,
+        total=len(plan.steps) + plan.pending_units, summary=summary, client_id=state["id"],
+        fields=field_views(plan.definition, plan.units, questions, values, field_errors, lang),
         last=plan.is_last(page), honeypot=HONEYPOT_FIELD, known_answers=answers)
     return body, status
 
