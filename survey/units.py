@@ -82,6 +82,21 @@ def create_peer_group(session: Session, code: str, name: str, name_en: str, acto
     return group
 
 
+def update_peer_group(session: Session, group_id: int, name: str, name_en: str, actor: str) -> PeerGroup:
+    """Rename a peer group (its code stays: imports and results refer to it)."""
+    group = session.get(PeerGroup, group_id)
+    if group is None:
+        raise NotFound(_("No such peer group."))
+    if not name or len(name) > 200:
+        raise ValidationFailed([("name", _("A name of at most 200 characters is required."))])
+    old = {"code": group.code, "name": group.name, "name_en": group.name_en}
+    group.name, group.name_en = name, name_en or None
+    session.flush()
+    audit.record(session, actor, "peer_group.update", "peer_group", group.id, old=old,
+                 new={"code": group.code, "name": group.name, "name_en": group.name_en})
+    return group
+
+
 def _group_codes(session: Session) -> dict[str, PeerGroup]:
     return {g.code: g for g in peer_groups(session)}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -10,6 +10,7 @@ from app.admin import bp
 from app.admin._pages import actor, errors_of, field_errors, form_data, load, uploaded_file
 from app.database import db_session
 from survey.errors import DomainError
+from survey.models import PeerGroup
 from survey.units import (
     UnitInput,
     create_peer_group,
@@ -18,6 +19,7 @@ from survey.units import (
     import_units,
     peer_groups,
     set_unit_active,
+    update_peer_group,
     update_unit,
 )
 
@@ -119,6 +121,30 @@ def peer_group_new() -> tuple[str, int] | Response:
     except DomainError as error:
         session.rollback()
         return render_template("admin/units.html", groups=peer_groups(session), values=form,
+                               errors=field_errors(errors_of(error))), 422
+    flash(_("Peer group %(code)s saved.", code=group.code), "success")
+    return redirect(url_for("admin.units"), 303)
+
+
+@bp.route("/peer-groups/<int:group_id>/edit", methods=["GET", "POST"])
+def peer_group_edit(group_id: int) -> tuple[str, int] | Response:
+    """Rename a peer group."""
+    session = db_session()
+    group = session.get(PeerGroup, group_id)
+    if group is None:
+        abort(404)
+    if request.method == "GET":
+        values = {"name": group.name, "name_en": group.name_en or ""}
+        return render_template("admin/peer_group_form.html", group=group, values=values,
+                               errors={}), 200
+    form = form_data()
+    try:
+        update_peer_group(session, group_id, form.get("name", "").strip(),
+                          form.get("name_en", "").strip(), actor())
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        return render_template("admin/peer_group_form.html", group=group, values=form,
                                errors=field_errors(errors_of(error))), 422
     flash(_("Peer group %(code)s saved.", code=group.code), "success")
     return redirect(url_for("admin.units"), 303)

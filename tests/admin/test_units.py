@@ -92,3 +92,19 @@ def test_create_edit_deactivate_are_audited(client, auth, db) -> None:
     assert set(rows) == {"unit.create", "unit.update", "unit.deactivate"}
     assert rows["unit.update"].old["name"] == "新区" and rows["unit.update"].new["name"] == "新城区"
     assert rows["unit.deactivate"].old["active"] is True and rows["unit.deactivate"].new["active"] is False
+
+
+def test_peer_group_rename_is_audited(client, auth, db) -> None:
+    auth.login_as("admin")
+    token = csrf_from(client.get("/admin/units").get_data(as_text=True))
+    client.post("/admin/peer-groups", data={"csrf_token": token, "code": "PG", "name": "县区"})
+    group = db.scalar(select(PeerGroup))
+    page = f"/admin/peer-groups/{group.id}/edit"
+    assert 'value="县区"' in client.get(page).get_data(as_text=True)
+    assert client.post(page, data={"csrf_token": token, "name": ""}).status_code == 422
+    assert client.post(page, data={"csrf_token": token, "name": "县市区",
+                                   "name_en": "Districts"}).status_code == 303
+    db.expire_all()
+    assert (db.get(PeerGroup, group.id).name, db.get(PeerGroup, group.id).name_en) == ("县市区", "Districts")
+    row = db.scalar(select(AuditLog).where(AuditLog.action == "peer_group.update"))
+    assert row.old["name"] == "县区" and row.new["name"] == "县市区"
