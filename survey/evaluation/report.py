@@ -25,10 +25,10 @@ from survey.models import (
 #: What each flag means, for a legend and for ``<abbr title>`` (msgids, translated on use).
 FLAG_TEXT: dict[str, str] = {
     "LOW_N": N_("Fewer valid ratings than the minimum (n_min): the estimate is imprecise."),
-    "WIDE_CI": N_("The 95% confidence interval is wide (half-width above the limit)."),
+    "WIDE_CI": N_("The confidence interval (95%) is wide: its half-width is above the limit."),
     "LOW_NEFF": N_("Unequal weights: the effective sample is less than half the ratings."),
-    "HIGH_DK": N_("More than 30% of the answers were 'don't know'."),
-    "QUOTA_SHORTFALL": N_("A quota cell reached less than 80% of its target."),
+    "HIGH_DK": N_("Over 30% were 'don't know' answers."),
+    "QUOTA_SHORTFALL": N_("A quota cell reached less than 80 per cent of its target."),
     "TOPBOX_ANOMALY": N_("Unusually many 'very satisfied' answers compared with the peer group."),
     "ADJ_NOT_SIG": N_("Not significantly different from an adjacent unit in the ranking."),
     "BOTTOM_NOT_SIG": N_("Placed last but not significantly below the next unit: to be reviewed."),

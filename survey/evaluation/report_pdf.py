@@ -70,7 +70,7 @@ def report_pdf(session: Session, run: EvaluationRun, info: Disclosure, unit_code
             _line(pdf, f"{name}: {flag_text(name)}", 8, 5)
     png = render_chart(session, run, "ranked", "png", unit_code)
     pdf.add_page()
-    _line(pdf, _("Ranked SI with 95% confidence intervals"), 12, 8)
+    _line(pdf, _("Ranked SI with confidence intervals (95%)"), 12, 8)
     pdf.image(io.BytesIO(png), w=180)
     pdf.ln(4)
     _line(pdf, _("Disclosure"), 12, 8)
@@ -96,7 +96,7 @@ def disclosure_lines(info: Disclosure) -> list[tuple[str, str]]:
         (_("Weighting"), (_("raking to population margins") if w.get("raked") else _("design weights only"))
          + (f"; n_eff {_fmt(w.get('n_eff'), 1)}, deff {_fmt(w.get('deff'), 3)}" if w else "")),
         (_("Margins"), "; ".join(f"{v}={c}: {_fmt(s, 3)}" for v, c, s in info.margins) or "—"),
-        (_("Margins of error"), _("95% confidence intervals per unit in the results table "
+        (_("Margins of error"), _("Confidence intervals (95%) per unit are in the results table "
                                   "(linearized standard errors, weights taken as fixed).")),
         (_("Method"), ", ".join(f"{k}={v}" for k, v in info.method.items() if v is not None)),
         (_("Reproducibility"), f"input {info.input_sha256[:16]}…, code {info.code_version}"),
