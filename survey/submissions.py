@@ -58,6 +58,8 @@ _CONSUME = (update(Invitation.__table__)
 _INSERT_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id)
 _INSERT_RATING = insert(Rating.__table__)
 _INSERT_PARTICIPATION = insert(Participation.__table__)
+_HAS_DRAFT = select(Draft.__table__.c.id).where(
+    Draft.__table__.c.invitation_id == bindparam("invitation"))
 _DELETE_DRAFT = delete(Draft.__table__).where(Draft.__table__.c.invitation_id == bindparam("invitation"))
 _DEFINITIONS: dict[str, Definition] = {}
 _UNITS: dict[tuple[str, int, Any], tuple[float, WaveUnits]] = {}
@@ -268,6 +270,12 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
     begun = request.issued_at or started_at
     duration = (now - begun).total_seconds() if begun else None
     source_hash = keyed_hash(request.secret, "source", request.source) if request.source else None
+    # Every read happens before the first write, so that the write transaction (on SQLite, the
+    # database's single write lock) is held only for the few statements below and the commit.
+    flags = submission_flags(session, wave, definition, result.ratings, now=now,
+                             duration_s=duration, source_hash=source_hash, linkage_key=None,
+                             honeypot=request.honeypot)
+    has_draft = invitation is not None and session.scalar(_HAS_DRAFT, {"invitation": invitation.id})
     try:
         if invitation is not None:
             consumed = session.execute(_CONSUME, {"invitation": invitation.id, "now": now})
@@ -275,9 +283,6 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
                 session.rollback()
                 return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
                     409, "used", message=_("This invitation code has already been used."))
-        flags = submission_flags(session, wave, definition, result.ratings, now=now,
-                                 duration_s=duration, source_hash=source_hash, linkage_key=None,
-                                 honeypot=request.honeypot)
         submission_id = store_submission(
             session, wave, definition, units, client_id=client_id, body_hash=body_hash,
             cleaned=result.cleaned, channel=request.channel, started_at=started_at,
@@ -285,7 +290,7 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
         session.execute(_INSERT_PARTICIPATION, {
             "wave_id": wave.id, "invitation_id": invitation.id if invitation else None,
             "device_hash": device_hash, "recorded_on": now.date()})
-        if invitation is not None:
+        if has_draft:  # a saved draft must not outlive the submission (it names the invitation)
             session.execute(_DELETE_DRAFT, {"invitation": invitation.id})
     except IntegrityError:
         session.rollback()

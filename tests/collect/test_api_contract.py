@@ -212,3 +212,24 @@ def test_straightlining_is_flagged(client, db, city):
     response = post(client, city.waves["open"], body(ratings={"D01": flat, "H02": flat}))
     assert response.status_code == 201
     assert db.get(Submission, response.get_json()["submission_id"]).flags == ["STRAIGHTLINE"]
+
+
+def test_device_cookie_does_not_limit_invitation_waves(client, db, city):
+    client.set_cookie("minyi_device", "b" * 32)
+    for code in city.codes["invite"][:2]:
+        assert post(client, city.waves["invite"], body(code)).status_code == 201
+    assert counts(db) == (2, 20, 2)
+
+
+def test_invitation_district_is_rated_when_residence_is_not_asked_for(client, db, city):
+    from survey.models import Invitation
+    from tests.collect.factory import issue_code
+
+    code = issue_code(db, city.waves["invite"], district_id=city.unit_ids["D02"])
+    db.commit()
+    payload = body(code)
+    payload["ratings"]["D02"] = payload["ratings"].pop("D01")
+    response = post(client, city.waves["invite"], payload)
+    # the residence question is answered (D01), so D01 — not the invitation's D02 — is rated
+    assert response.status_code == 422
+    assert db.scalars(select(Invitation).where(Invitation.used_at.is_not(None))).all() == []
