@@ -139,7 +139,10 @@ def export_xlsx(run: EvaluationRun) -> bytes:
     workbook.properties.creator = "Minyi"
     workbook.properties.lastModifiedBy = "Minyi"
     raw = io.BytesIO()
-    workbook.save(raw)
+    # ExcelWriter directly: Workbook.save() would stamp docProps "modified" with the clock
+    from openpyxl.writer.excel import ExcelWriter
+
+    ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     return _normalise_zip(raw.getvalue(), moment)
 
 

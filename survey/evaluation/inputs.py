@@ -1,8 +1,8 @@
 """A wave aggregated in SQL into the arrays of :class:`analysis.WaveInput` (DESIGN §3, §7).
 
-Never loads submissions or ratings as ORM objects: plain columns are selected in a fixed order
-(submission order = submitted_at, then id) and turned into numpy arrays. Ratings are pivoted in
-SQL to one row per (submission, unit) with one column per scored item. Only accepted submissions
+Never loads submissions or ratings as ORM objects: :mod:`survey.evaluation.extract` selects
+plain columns in a fixed order (submission order = submitted_at, then id) into numpy arrays,
+with the ratings pivoted in SQL to one row per (submission, unit). Only accepted submissions
 count; the input hash covers every submission of the wave (body hash and status, in order), so
 quarantining or restoring a response changes it.
 """
@@ -10,18 +10,16 @@ quarantining or restoring a response changes it.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis import ComponentScores, ItemSpec, Margin, QuotaTarget, Stratum, WaveInput
 from survey.errors import NotFound, ValidationFailed
+from survey.evaluation.extract import STATUSES, RawWave, Window, read_wave
 from survey.i18n import _
 from survey.models import (
     ComponentScore,
@@ -30,7 +28,6 @@ from survey.models import (
     QuestionnaireVersion,
     Quota,
     Rating,
-    Submission,
     SubmissionStatus,
     Unit,
     Wave,
@@ -53,15 +50,6 @@ class WaveData:
     status_counts: dict[str, int]
     definition: Definition
     component_units: list[str] = field(default_factory=list)  #: units with imported components
-
-
-@dataclass(frozen=True)
-class Window:
-    """Which submissions to read: waves, and optionally a submitted_at range (rolling runs)."""
-
-    wave_ids: tuple[int, ...]
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 def load_definition(session: Session, version_id: int) -> Definition:
@@ -100,90 +88,43 @@ def _units(session: Session, wave_ids: Sequence[int]) -> list[tuple[int, str, st
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def _submission_filter(window: Window) -> list:
-    conds = [Submission.wave_id.in_(window.wave_ids)]
-    if window.since is not None:
-        conds.append(Submission.submitted_at >= window.since)
-    if window.until is not None:
-        conds.append(Submission.submitted_at < window.until)
-    return conds
-
-
-def input_hash(rows: Sequence[tuple[str, str]]) -> str:
-    """sha256 over ``body_sha256:status`` lines in submission order (DESIGN §9)."""
-    digest = hashlib.sha256()
-    digest.update("\n".join(f"{b}:{s}" for b, s in rows).encode("ascii"))
-    return digest.hexdigest()
-
-
-def _codes(values: Sequence[object]) -> np.ndarray:
-    """Integer codes of hashable values in first-seen order; None → -1."""
-    seen: dict[object, int] = {}
-    return np.array([-1 if v is None else seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
-
-
 def load_window(session: Session, window: Window, definition: Definition, *,
                 item_weights: dict[str, float] | None = None, period: str | None = None,
                 district_variable: str = "district") -> WaveData:
     """Aggregate the accepted submissions of ``window`` into a :class:`WaveData`."""
-    conds = _submission_filter(window)
-    sub_rows = session.execute(
-        select(Submission.id, Submission.body_sha256, Submission.status, Submission.linkage_key,
-               Submission.channel, Submission.duration_s, Submission.design_weight,
-               Submission.strata, Submission.flags)
-        .where(*conds).order_by(Submission.submitted_at, Submission.id)
-    ).all()
-    status_counts: dict[str, int] = {}
-    for row in sub_rows:
-        key = row[2].value if hasattr(row[2], "value") else str(row[2])
-        status_counts[key] = status_counts.get(key, 0) + 1
-    digest = input_hash([(r[1], r[2].value if hasattr(r[2], "value") else str(r[2])) for r in sub_rows])
-    accepted = [r for r in sub_rows if r[2] == SubmissionStatus.ACCEPTED]
-    sub_ids = np.array([r[0] for r in accepted], dtype=np.int64)
+    specs = item_specs(definition, item_weights)
+    raw = read_wave(session, window, [s.name for s in specs], max(len(s.points) for s in specs))
+    status_counts = {STATUSES[int(code)]: int(n) for code, n in zip(*np.unique(raw.status, return_counts=True),
+                                                                     strict=True)}
+    accepted = raw.status == STATUSES.index(SubmissionStatus.ACCEPTED.value)
+    sub_ids = raw.ids[accepted]
 
     units = _units(session, window.wave_ids)
     unit_ids = [u[0] for u in units]
     unit_codes = [u[1] for u in units]
-    specs = item_specs(definition, item_weights)
-
-    # Ratings pivoted in SQL: one row per (submission, unit), one column per scored item.
-    item_cols = [func.max(case((Rating.item == spec.name, Rating.choice_index))).label(f"i{j}")
-                 for j, spec in enumerate(specs)]
-    # One table, no join: a plan that stays linear even before the planner has statistics
-    # (right after a bulk import); ratings of submissions that do not count are dropped below.
-    rat_rows = session.execute(
-        select(Rating.submission_id, Rating.unit_id, *item_cols)
-        .where(Rating.wave_id.in_(window.wave_ids))
-        .group_by(Rating.submission_id, Rating.unit_id)
-        .order_by(Rating.submission_id, Rating.unit_id)
-    ).all()
-    n_items = len(specs)
-    table = np.array([[-1 if v is None else v for v in r] for r in rat_rows], dtype=np.int64) \
-        if rat_rows else np.zeros((0, 2 + n_items), dtype=np.int64)
-    table = table[np.isin(table[:, 0], sub_ids)]
+    # Ratings of submissions that do not count, or of units outside the wave, are dropped here.
+    table = raw.ratings[np.isin(raw.ratings[:, 0], sub_ids) & np.isin(raw.ratings[:, 1], unit_ids)]
     order = np.argsort(sub_ids, kind="stable")
-    pos = np.searchsorted(sub_ids[order], table[:, 0]) if sub_ids.size else np.zeros(0, np.int64)
-    rating_submission = order[pos] if sub_ids.size else pos
-    unit_index = {uid: i for i, uid in enumerate(unit_ids)}
-    keep = np.array([int(u) in unit_index for u in table[:, 1]], dtype=bool)
-    table, rating_submission = table[keep], rating_submission[keep]
-    rating_unit = np.array([unit_index[int(u)] for u in table[:, 1]], dtype=np.int64)
+    rating_submission = order[np.searchsorted(sub_ids[order], table[:, 0])] if sub_ids.size \
+        else np.zeros(0, np.int64)
+    unit_order = np.argsort(unit_ids)
+    rating_unit = unit_order[np.searchsorted(np.asarray(unit_ids)[unit_order], table[:, 1])] \
+        if unit_ids else np.zeros(0, np.int64)
     # analysis wants ratings in submission order (deterministic on every database)
     r_order = np.lexsort((rating_unit, rating_submission))
-    rating_submission, rating_unit, answers = (
-        rating_submission[r_order], rating_unit[r_order], table[r_order, 2:])
+    rating_submission, rating_unit = rating_submission[r_order], rating_unit[r_order]
+    answers = table[r_order, 2:]
 
-    sub_flags, rating_flags = _flags(accepted, rating_submission, rating_unit, unit_codes)
-    strata, margins, quotas = _population(session, window, definition, accepted, unit_codes,
+    sub_flags, rating_flags = _flags(raw, sub_ids, rating_submission, rating_unit, unit_codes)
+    strata_strings = [raw.strata_values[int(c)] for c in np.unique(raw.strata_code[accepted])]
+    strata, margins, quotas = _population(session, window, definition, strata_strings,
+                                          raw.strata_code[accepted], raw.strata_values, unit_codes,
                                           district_variable)
     inp = WaveInput(
-        design_weight=np.array([r[6] for r in accepted], dtype=float),
-        rating_submission=rating_submission, rating_unit=rating_unit, answers=answers,
-        items=specs, unit_codes=unit_codes, unit_names=[u[2] for u in units],
-        peer_groups=[u[3] for u in units],
-        linkage=_codes([r[3] for r in accepted]),
-        channel=_codes([r[4].value if hasattr(r[4], "value") else r[4] for r in accepted]),
-        duration=np.array([math.nan if r[5] is None else r[5] for r in accepted], dtype=float),
+        design_weight=raw.design_weight[accepted], rating_submission=rating_submission,
+        rating_unit=rating_unit, answers=answers, items=specs, unit_codes=unit_codes,
+        unit_names=[u[2] for u in units], peer_groups=[u[3] for u in units],
+        linkage=raw.linkage[accepted], channel=raw.channel[accepted], duration=raw.duration[accepted],
         submission_flags=sub_flags, strata=strata, rating_flags=rating_flags,
         margins=margins, quotas=quotas,
     )
@@ -192,7 +133,7 @@ def load_window(session: Session, window: Window, definition: Definition, *,
         components, covered = load_components(session, period, unit_ids)
     if components is not None:
         inp = dataclasses.replace(inp, components=components)
-    return WaveData(inp=inp, submission_ids=sub_ids, unit_ids=unit_ids, input_sha256=digest,
+    return WaveData(inp=inp, submission_ids=sub_ids, unit_ids=unit_ids, input_sha256=raw.input_sha256,
                     status_counts=status_counts, definition=definition, component_units=covered)
 
 
@@ -207,14 +148,15 @@ def load_wave(session: Session, wave_id: int, *, item_weights: dict[str, float] 
                        period=wave.period, district_variable=district_variable)
 
 
-def _flags(accepted: Sequence, rating_submission: np.ndarray, rating_unit: np.ndarray,
+def _flags(raw: RawWave, sub_ids: np.ndarray, rating_submission: np.ndarray, rating_unit: np.ndarray,
            unit_codes: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Preset flags: HONEYPOT / BURST per submission; STAFF_OF_UNIT[:code] per rating."""
-    s = len(accepted)
+    s = sub_ids.size
     sub_flags: dict[str, np.ndarray] = {}
     staff_units: dict[int, set[str] | None] = {}
-    for i, row in enumerate(accepted):
-        for flag in row[8] or ():
+    position = {int(sid): i for i, sid in enumerate(sub_ids) if int(sid) in raw.flags}
+    for sid, i in position.items():
+        for flag in raw.flags[sid]:
             name, _sep, code = str(flag).partition(":")
             if name == "STAFF_OF_UNIT":
                 if code and staff_units.get(i, set()) is not None:
@@ -247,9 +189,9 @@ def _categories(definition: Definition, variable: str, unit_codes: list[str],
     return []
 
 
-def _population(session: Session, window: Window, definition: Definition, accepted: Sequence,
-                unit_codes: list[str], district_variable: str
-                ) -> tuple[dict[str, Stratum], list[Margin], list[QuotaTarget]]:
+def _population(session: Session, window: Window, definition: Definition, present: list[str],
+                strata_code: np.ndarray, strata_values: list[str], unit_codes: list[str],
+                district_variable: str) -> tuple[dict[str, Stratum], list[Margin], list[QuotaTarget]]:
     """Strata codes for the variables named by margins or quotas, the margins and the quotas."""
     margin_rows = session.execute(
         select(PopulationMargin.variable, PopulationMargin.category, PopulationMargin.share,
@@ -283,8 +225,7 @@ def _population(session: Session, window: Window, definition: Definition, accept
     if not variables:
         return {}, margins, quota_cells
     # parse each distinct strata string once
-    distinct = {s: dict(p.split("=", 1) for p in s.split(";") if "=" in p)
-                for s in {row[7] or "" for row in accepted}}
+    distinct = {s: dict(p.split("=", 1) for p in s.split(";") if "=" in p) for s in present}
     strata: dict[str, Stratum] = {}
     for variable in variables:
         cats = _categories(definition, variable, unit_codes, district_variable)
@@ -293,8 +234,10 @@ def _population(session: Session, window: Window, definition: Definition, accept
         extra |= {parsed[variable] for parsed in distinct.values() if variable in parsed}
         cats += sorted(extra - set(cats))
         index = {c: i for i, c in enumerate(cats)}
-        lookup = {s: index.get(parsed.get(variable, ""), -1) for s, parsed in distinct.items()}
-        codes = np.array([lookup[row[7] or ""] for row in accepted], dtype=np.int64)
+        lookup = np.full(len(strata_values), -1, dtype=np.int64)
+        for value, parsed in distinct.items():
+            lookup[strata_values.index(value)] = index.get(parsed.get(variable, ""), -1)
+        codes = lookup[strata_code] if strata_code.size else np.zeros(0, dtype=np.int64)
         strata[variable] = Stratum(codes, tuple(cats))
     return strata, margins, quota_cells
 

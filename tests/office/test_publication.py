@@ -142,3 +142,20 @@ def test_rolling_runs_are_never_published(db):
     assert run.kind == "rolling" and len(run.results) == 3
     with pytest.raises(InvalidTransition):
         publish_run(db, run.id, "office1")
+
+
+def test_xlsx_is_byte_identical_across_seconds(published, monkeypatch):
+    import datetime as real
+
+    from survey.evaluation.exports import export_xlsx
+
+    first = export_xlsx(published)
+
+    class Later(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real.datetime(2031, 1, 1, tzinfo=tz)
+
+    monkeypatch.setattr("openpyxl.packaging.core.datetime.datetime", Later)
+    monkeypatch.setattr("openpyxl.writer.excel.datetime.datetime", Later)
+    assert export_xlsx(published) == first
