@@ -196,3 +196,29 @@ def test_english_switch(client, db, city):
     first = begin_open(client, city.waves["open"])
     html = client.get(first + "?lang=en").get_data(as_text=True)
     assert "Which district do you live in?" in html
+
+
+def test_qr_code_link_opens_the_survey(client, db, city):
+    code = city.codes["invite"][4]
+    response = client.get(f"/s/code/{code.lower()}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/s/{city.waves['invite']}/p/0")
+    assert client.get("/s/code/NOT-A-CODE").status_code == 403
+
+
+def test_answers_that_became_irrelevant_are_dropped(client, db, city):
+    first = begin_open(client, city.waves["open"])
+    response = post_page(client, first, dict(ABOUT, departments=["H02", "H03"]))
+    response = post_page(client, response.headers["Location"], RATING)  # D01
+    response = post_page(client, response.headers["Location"], dict(RATING, comment="H02 note"))
+    assert response.headers["Location"].endswith("/p/3")  # H03 next
+    # back to the first page: the respondent now says they only dealt with H03
+    response = post_page(client, first, dict(ABOUT, departments=["H03"]))
+    html = client.get(response.headers["Location"].replace("/p/1", "/p/2")).get_data(as_text=True)
+    assert "市卫健委" in html and 'max="3" value="3"' in html
+    response = post_page(client, response.headers["Location"].replace("/p/1", "/p/2"), RATING)
+    assert response.headers["Location"].endswith("/thanks")
+    submission = db.scalars(select(Submission)).one()
+    assert set(submission.answers["ratings"]) == {"D01", "H03"}
+    assert "H02 note" not in str(submission.answers)
+    assert counts(db) == (1, 10, 1)
