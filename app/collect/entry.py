@@ -7,8 +7,15 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.collect import _state, bp
-from app.collect._shared import DEVICE_COOKIE, device_cookie, new_device_id
+from app.collect._shared import (
+    DEVICE_COOKIE,
+    device_cookie,
+    new_device_id,
+    source_per_wave,
+    submit_rate_limit,
+)
 from app.database import db_session
+from app.extensions import limiter
 from app.i18n import safe_next
 from survey.db import utcnow
 from survey.drafts import load_draft
@@ -101,6 +108,7 @@ def _enter(code: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/code")
+@limiter.limit(submit_rate_limit, key_func=source_per_wave)
 def enter_code() -> Response | tuple[str, int]:
     """The code typed on the home page."""
     code = request.form.get("code", "")
@@ -111,6 +119,7 @@ def enter_code() -> Response | tuple[str, int]:
 
 
 @bp.get("/code/<path:code>")
+@limiter.limit(submit_rate_limit, key_func=source_per_wave)
 def code_link(code: str) -> Response | tuple[str, int]:
     """The link printed as a QR code on an invitation letter."""
     return _enter(code)

@@ -222,3 +222,9 @@ def test_answers_that_became_irrelevant_are_dropped(client, db, city):
     assert set(submission.answers["ratings"]) == {"D01", "H03"}
     assert "H02 note" not in str(submission.answers)
     assert counts(db) == (1, 10, 1)
+
+
+def test_code_guessing_is_rate_limited(client, db, app, city):
+    app.config["SUBMIT_RATE_LIMIT"] = "3 per minute"
+    statuses = [enter_code(client, f"WRONG{i}").status_code for i in range(4)]
+    assert statuses == [403, 403, 403, 429]
