@@ -53,6 +53,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     engine = make_engine(url)
     session = make_session_factory(engine)()
     city = build_city(session)
+    city.waves["skip"] = _skip_logic_wave(session, city.waves["open"])
     session.close()
     engine.dispose()
     app = create_app({"ENVIRON": {"MINYI_ENV": "testing", "MINYI_DATABASE_URL": url,
@@ -66,6 +67,32 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         server.shutdown()
         thread.join(timeout=10)
         app.extensions["minyi_engine"].dispose()
+
+
+def _skip_logic_wave(session, like_wave_id: int) -> int:
+    """An open wave whose questionnaire asks a follow-up only when a department is chosen."""
+    from survey.hashing import canonical_json, sha256_hex
+    from survey.models import QuestionnaireVersion, Wave
+    from survey.questionnaire import load_demo_definition, parse_definition
+
+    data = load_demo_definition().to_dict()
+    data["sections"][0]["items"].append({
+        "name": "dept_note", "type": "text", "max_length": 200,
+        "label": {"zh": "您办理的是什么事项？", "en": "What did you deal with them about?"},
+        "relevant": "count-selected(${departments}) > 0"})
+    parse_definition(data)
+    like = session.get(Wave, like_wave_id)
+    version = QuestionnaireVersion(questionnaire_id=like.questionnaire_version.questionnaire_id,
+                                   version=2, definition=data, created_by="test",
+                                   definition_sha256=sha256_hex(canonical_json(data)))
+    version.publish()
+    wave = Wave(name="Wave skip", period=like.period, questionnaire_version=version,
+                opens_at=like.opens_at, closes_at=like.closes_at, access=like.access,
+                anonymized=True, created_by="test", units=list(like.units))
+    wave.open()
+    session.add(wave)
+    session.commit()
+    return wave.id
 
 
 def _violations(page) -> list[dict]:
@@ -113,6 +140,16 @@ def test_public_pages_have_no_serious_axe_violations(served) -> None:
             assert page.evaluate("document.activeElement.id") == "q-district"
             page.goto(f"{base}/s/{waves['invite']}")
             _assert_accessible(page, "invitation landing page")
+            # live skip logic (static/js/survey.js): the follow-up shows once a department is chosen
+            page.goto(f"{base}/s/{waves['skip']}")
+            page.get_by_role("button", name="开始答题").click()
+            page.wait_for_url("**/p/0")
+            follow_up = page.locator("#q-dept_note")
+            assert not follow_up.is_visible()
+            page.locator("label[for='q-departments']").click()
+            assert follow_up.is_visible()
+            page.locator("label[for='q-departments']").click()
+            assert not follow_up.is_visible()
         finally:
             browser.close()
     assert (ARTIFACTS / "questionnaire-error-360.png").stat().st_size > 1000
