@@ -155,7 +155,7 @@ SELECT setval(pg_get_serial_sequence('submission', 'id'), (SELECT max(id) FROM s
 """
 
 
-def million(url: str, n_total: int) -> tuple[float, float, float, int]:
+def million(url: str, n_total: int) -> tuple[float, float, float, float, int]:
     migrate_to_head(url)
     wave_id = _seed(url, 1000)
     engine = make_engine(url)
@@ -187,7 +187,7 @@ def million(url: str, n_total: int) -> tuple[float, float, float, int]:
     print(f"[1M] second run (warm cache): {again:.2f} s")
     verify_s, identical = _timed_verify(url, run_id)
     print(f"[1M] verify-run: {verify_s:.2f} s, identical={identical}")
-    return min(elapsed, again), verify_s, generated, int(subs)
+    return elapsed, again, verify_s, generated, int(subs)
 
 
 def main() -> int:
@@ -206,12 +206,13 @@ def main() -> int:
             drop_pg_database(url)
     url = create_pg_database("minyi_bench")
     try:
-        run_1m, verify_1m, generate_1m, n = million(url, args.responses)
+        run_1m, run_1m_again, verify_1m, generate_1m, n = million(url, args.responses)
     finally:
         drop_pg_database(url)
-    target = "met" if run_1m <= 15.0 else "MISSED"
+    target = "met" if max(run_1m, run_1m_again) <= 15.0 else "MISSED"
     print(f"office_bench: demo_run_s={demo_pg:.2f} demo_run_sqlite_s={demo_sqlite:.2f} "
-          f"run_1m_pg_s={run_1m:.2f} verify_1m_pg_s={verify_1m:.2f} generate_1m_s={generate_1m:.1f} "
+          f"run_1m_pg_s={run_1m:.2f} run_1m_pg_again_s={run_1m_again:.2f} verify_1m_pg_s={verify_1m:.2f} "
+          f"generate_1m_s={generate_1m:.1f} "
           f"responses={n} target_15s={target}")
     return 0
 

@@ -70,6 +70,8 @@ def _in_snapshot(engine: Engine, snapshot: str, work: Callable[[Any], Any]) -> A
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.cursor() as cur:
             cur.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            # JIT compilation costs more than it saves on these scans (measured on 1 M responses)
+            cur.execute("SET LOCAL jit = off")
             return work(cur)
     finally:
         conn.rollback()
@@ -134,16 +136,19 @@ def read_wave_pg(session: Session, window: Window, items: Sequence[str]) -> RawW
         f"FROM rating WHERE wave_id IN ({wave_list}) AND submission_id >= {int(a)} "
         f"AND submission_id < {int(b)} GROUP BY submission_id, unit_id"
         for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    with ThreadPoolExecutor(max_workers=RATING_PARTS + 1) as pool:
+    with ThreadPoolExecutor(max_workers=RATING_PARTS + 2) as pool:
         rating_jobs = [pool.submit(_in_snapshot, engine, snapshot, _copy(sql)) for sql in rating_sqls]
 
         def submissions(cur: Any) -> tuple:
-            data = _copy(subs_sql)(cur)
-            return (data, _fetch(values_sql)(cur), _fetch(hash_sql)(cur), _fetch(linkage_sql)(cur),
-                    _fetch(flags_sql)(cur))
+            return _copy(subs_sql)(cur), _fetch(values_sql)(cur)
+
+        def small(cur: Any) -> tuple:
+            return _fetch(hash_sql)(cur), _fetch(linkage_sql)(cur), _fetch(flags_sql)(cur)
 
         subs_job = pool.submit(_in_snapshot, engine, snapshot, submissions)
-        subs_data, values, digest, linkage_rows, flag_rows = subs_job.result()
+        small_job = pool.submit(_in_snapshot, engine, snapshot, small)
+        subs_data, values = subs_job.result()
+        digest, linkage_rows, flag_rows = small_job.result()
         parts = [job.result() for job in rating_jobs]
     subs = parse_binary_copy(subs_data, (">i4", ">f8", ">f8", ">f8", ">i4", ">i4", ">i4"))
     order = np.lexsort((subs[:, 0], subs[:, 1]))
