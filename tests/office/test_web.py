@@ -183,3 +183,26 @@ def test_report_page_and_pdf(client, auth, wave, db):
     pdf = client.get(f"/office/runs/{run.id}/report.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert b"WenQuanYi" in pdf.data or b"wqy" in pdf.data.lower()
+
+
+def test_annual_and_rolling_runs_from_the_dashboard(client, auth, wave, db):
+    from survey.evaluation.runs import evaluate_wave_run, publish_run
+    from survey.evaluation.settings import RunSettings
+    from survey.models import EvaluationRun
+
+    run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False, "n_min": 5}}), "t")
+    publish_run(db, run.id, "t")
+    db.commit()
+    auth.login_as("office")
+    dashboard = client.get("/office/").get_data(as_text=True)
+    assert "/office/runs/new?year=2026" in dashboard
+    for query, kind in (("year=2026", "year"), ("month=2026-12", "rolling")):
+        html = client.get(f"/office/runs/new?{query}").get_data(as_text=True)
+        assert 'value="300"' in html if kind == "year" else 'value="75"' in html  # period defaults
+        form = {"csrf_token": csrf_from(html), "method": "M2", "n_min": "5", "trim_low": "0.3",
+                "trim_high": "3", "excluding_flags": ["DUPLICATE", "INSUFFICIENT_ITEMS"]}
+        response = client.post(f"/office/runs/new?{query}", data=form)
+        job = client.get(response.headers["Location"])
+        assert job.status_code == 303, job.get_data(as_text=True)[:2000]
+        new = db.get(EvaluationRun, int(job.headers["Location"].rsplit("/", 1)[1]))
+        assert new.kind == kind and len(new.results) == 3
