@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -88,12 +89,9 @@ class _StoredQuarter:
     rows: tuple[UnitRow, ...]
 
 
-def evaluate_year_run(session: Session, year: int, settings: RunSettings, actor: str) -> EvaluationRun:
-    """The annual run of ``year`` from its published quarterly runs (``analysis.evaluate_year``)."""
-    quarters = _quarter_runs(session, year)
-    if not quarters:
-        raise ValidationFailed([("year", _("No published quarterly run for %(year)s: publish the "
-                                           "quarters first.", year=year))])
+def compute_year(session: Session, year: int, quarters: list[EvaluationRun], settings: RunSettings
+                 ) -> tuple[Any, dict[str, int], list[EvaluationResult], list[str], bool]:
+    """Annual result of ``quarters`` and its (unsaved) result rows, CONSEC_BOTTOM included."""
     stored = [_StoredQuarter(tuple(stored_unit_rows(run))) for run in quarters]
     codes: list[str] = []
     for quarter in stored:
@@ -104,6 +102,20 @@ def evaluate_year_run(session: Session, year: int, settings: RunSettings, actor:
         result = evaluate_year(stored, settings.scoring, components)  # type: ignore[arg-type]
     except ValueError as error:
         raise ValidationFailed([("analysis", str(error))]) from error
+    rows = result_rows(result, [unit_ids[r.unit_code] for r in result.rows],
+                       {r.unit_code: {"quarters": int(q)} for r, q in zip(result.rows, result.quarters,
+                                                                           strict=True)})
+    _mark_consec_bottom(rows, _previous_year(session, year))
+    return result, unit_ids, rows, covered, components is not None
+
+
+def evaluate_year_run(session: Session, year: int, settings: RunSettings, actor: str) -> EvaluationRun:
+    """The annual run of ``year`` from its published quarterly runs (``analysis.evaluate_year``)."""
+    quarters = _quarter_runs(session, year)
+    if not quarters:
+        raise ValidationFailed([("year", _("No published quarterly run for %(year)s: publish the "
+                                           "quarters first.", year=year))])
+    result, _unit_ids, rows, covered, complete = compute_year(session, year, quarters, settings)
     run = EvaluationRun(
         wave_id=None, year=year, period=str(year), kind="year", config=settings.to_dict(),
         config_sha256=settings.sha256(), input_sha256=_quarters_hash(quarters),
@@ -114,17 +126,13 @@ def evaluate_year_run(session: Session, year: int, settings: RunSettings, actor:
             "sensitivity": {"units": [r.unit_code for r in result.rows],
                             "points": result.sensitivity.points, "ranks": result.sensitivity.ranks,
                             "total_ranks": result.sensitivity.total_ranks},
-            "component_units": covered, "components_complete": components is not None,
+            "component_units": covered, "components_complete": complete,
             "method_version": result.method_version}),
     )
     session.add(run)
     session.flush()
-    rows = result_rows(result, [unit_ids[r.unit_code] for r in result.rows],  # type: ignore[arg-type]
-                       {r.unit_code: {"quarters": int(q)} for r, q in zip(result.rows, result.quarters,
-                                                                           strict=True)})
     for row in rows:
         row.run_id = run.id
-    _mark_consec_bottom(rows, _previous_year(session, year))
     session.add_all(rows)
     session.flush()
     audit.record(session, actor, "run.create", "evaluation_run", run.id,

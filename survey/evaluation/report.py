@@ -5,7 +5,9 @@ flag explanations and an AAPOR-style disclosure. Presentation data only; no scor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from survey.models import (
     Unit,
     Wave,
 )
+from survey.models.waves import WAVE_TIMEZONE
 
 #: What each flag means, for a legend and for ``<abbr title>`` (msgids, translated on use).
 FLAG_TEXT: dict[str, str] = {
@@ -112,6 +115,10 @@ class Disclosure:
     status: str
 
 
+def _local_day(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(WAVE_TIMEZONE)).date().isoformat()
+
+
 def disclosure(session: Session, run: EvaluationRun, sponsor: str) -> Disclosure:
     wave = session.get(Wave, run.wave_id) if run.wave_id else None
     channels: dict[str, int] = {}
@@ -137,7 +144,8 @@ def disclosure(session: Session, run: EvaluationRun, sponsor: str) -> Disclosure
     scoring = (run.config or {}).get("scoring", {})
     return Disclosure(
         sponsor=sponsor, period=run.period,
-        fieldwork=(wave.opens_at.isoformat(), wave.closes_at.isoformat()) if wave else None,
+        fieldwork=(_local_day(wave.opens_at), _local_day(wave.closes_at - timedelta(seconds=1)))
+        if wave else None,
         population=_("Residents aged 18 and over of the city who dealt with the evaluated units; "
                      "districts are rated by their residents, departments by the residents who "
                      "dealt with them in the last 12 months."),

@@ -17,7 +17,7 @@ from survey.evaluation.exports import COLUMNS
 from survey.evaluation.inputs import load_wave
 from survey.evaluation.runs import compute_wave, get_run
 from survey.evaluation.settings import RunSettings
-from survey.evaluation.storage import plain
+from survey.evaluation.storage import result_rows
 from survey.i18n import _
 
 REL_TOL = 1e-9
@@ -58,32 +58,40 @@ def same(a: Any, b: Any) -> bool:
 
 
 def verify_run(session: Session, run_id: int) -> VerifyReport:
-    """Recompute ``run_id`` with its stored settings and report every field that differs."""
+    """Recompute ``run_id`` with its stored settings and report every field that differs.
+
+    A wave's run is recomputed from the responses (through the same SQL as an evaluation); an
+    annual run from the quarterly runs it was made of.
+    """
     run = get_run(session, run_id)
-    if run.wave_id is None:
+    if run.wave_id is None and run.kind != "year":
         raise ValidationFailed([("run", _("Only runs of a wave can be verified by recomputation."))])
     settings = RunSettings.from_dict(run.config)
     report = VerifyReport(run.id)
+    report.fields_compared += 2
     if settings.sha256() != run.config_sha256:
         report.differences.append(Difference("", "config_sha256", run.config_sha256, settings.sha256()))
-    data = load_wave(session, run.wave_id, item_weights=dict(settings.item_weights or {}) or None,
-                     district_variable=settings.scoring.district_variable)
-    report.fields_compared += 2
-    if data.input_sha256 != run.input_sha256:
-        report.differences.append(Difference("", "input_sha256", run.input_sha256, data.input_sha256))
-    result = compute_wave(data, settings)
+    if run.kind == "year":
+        from survey.evaluation.periods import _quarters_hash, compute_year
+
+        quarters = [get_run(session, int(q["run"])) for q in (run.summary or {}).get("quarters", [])]
+        digest = _quarters_hash(quarters)
+        fresh_rows = compute_year(session, int(run.year or run.period), quarters, settings)[2]
+    else:
+        data = load_wave(session, run.wave_id, item_weights=dict(settings.item_weights or {}) or None,
+                         district_variable=settings.scoring.district_variable)
+        digest = data.input_sha256
+        fresh_rows = result_rows(compute_wave(data, settings), data.unit_ids)
+    if digest != run.input_sha256:
+        report.differences.append(Difference("", "input_sha256", run.input_sha256, digest))
     stored = {r.unit_code: r for r in run.results}
-    fresh = {r.unit_code: r for r in result.rows}
+    fresh = {r.unit_code: r for r in fresh_rows}
     for code in sorted(set(stored) | set(fresh)):
         if code not in stored or code not in fresh:
             report.differences.append(Difference(code, "unit", code in stored, code in fresh))
             continue
-        old, new = stored[code], fresh[code].export_dict()
         for column in COMPARED:
-            a = getattr(old, column)
-            b = plain(new[column])
-            if column == "social_method":
-                b = b or ""
+            a, b = getattr(stored[code], column), getattr(fresh[code], column)
             report.fields_compared += 1
             if not same(a, b):
                 report.differences.append(Difference(code, column, a, b))

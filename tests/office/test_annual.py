@@ -66,3 +66,22 @@ def test_cli_evaluate_year(db, runner):
     result = runner.invoke(args=["evaluate", "--year", "2026", "--publish", "--reason", "annual"])
     assert result.exit_code == 0, result.output
     assert "published" in result.output
+
+
+def test_verify_an_annual_run(db, runner, raw_sql):
+    from survey.evaluation.periods import evaluate_year_run
+    from survey.evaluation.runs import publish_run
+    from survey.evaluation.settings import RunSettings
+
+    wave = golden_wave(db)
+    quarter = _quarter(db, wave)
+    year = evaluate_year_run(db, 2026, RunSettings.from_dict(GOLDEN_SETTINGS, "annual"), "office1")
+    publish_run(db, year.id, "office1")
+    db.commit()
+    result = runner.invoke(args=["verify-run", str(year.id)])
+    assert result.exit_code == 0, result.output
+    # the annual run rests on the quarter's frozen rows: tampering is refused by the database
+    import sqlalchemy
+
+    with pytest.raises(sqlalchemy.exc.DBAPIError):
+        raw_sql("UPDATE evaluation_result SET si = 1 WHERE run_id = :id", id=quarter.id)
