@@ -23,7 +23,7 @@ from survey.errors import NotFound, ValidationFailed
 from survey.hashing import body_sha256, keyed_hash
 from survey.i18n import _
 from survey.models import Channel, Submission, Wave
-from survey.quality import DUPLICATE, submission_flags
+from survey.quality import submission_flags
 from survey.questionnaire import Definition, validate_answers
 from survey.submissions import definition_of, store_submission, units_of
 from survey.upload_files import read_table
@@ -125,11 +125,10 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
     seen_keys = set(session.scalars(select(Submission.linkage_key).where(
         Submission.wave_id == wave.id, Submission.linkage_key.is_not(None))))
     for item in prepared:
-        flags = submission_flags(session, wave, definition, item["cleaned"]["ratings"],
-                                 now=item["submitted_at"], duration_s=item["duration_s"],
-                                 source_hash=None, linkage_key=None, honeypot=False)
-        if item["linkage_key"] and item["linkage_key"] in seen_keys:
-            flags.append(DUPLICATE)
+        duplicate = bool(item["linkage_key"]) and item["linkage_key"] in seen_keys
+        flags = submission_flags(definition, wave, item["cleaned"]["ratings"],
+                                 duration_s=item["duration_s"], recent_from_source=None,
+                                 duplicate=duplicate, honeypot=False)
         seen_keys.add(item["linkage_key"])
         submission_id = store_submission(
             session, wave, definition, units, client_id=f"interview:{item['interview_id']}",

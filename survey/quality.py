@@ -62,37 +62,38 @@ def straightlined(definition: Definition, ratings: Mapping[str, Mapping[str, Any
 
 
 def submission_flags(
-    session: Session,
-    wave: Wave,
     definition: Definition,
+    wave: Wave,
     ratings: Mapping[str, Mapping[str, Any]],
     *,
-    now: datetime,
     duration_s: float | None,
-    source_hash: str | None,
-    linkage_key: str | None,
+    recent_from_source: int | None,
+    duplicate: bool,
     honeypot: bool,
 ) -> list[str]:
-    """The flags of a new submission (two indexed COUNT queries at most)."""
+    """The flags of a new submission. ``recent_from_source`` counts the source's submissions in
+    the wave's burst window (see :func:`recent_from_source`; None when the source is unknown)."""
     flags: list[str] = []
     minimum = float(wave_setting(wave, "min_duration_s") or 0)
     if duration_s is not None and minimum and duration_s < minimum:
         flags.append(SPEEDING)
     if straightlined(definition, ratings):
         flags.append(STRAIGHTLINE)
-    if source_hash:
-        since = now - timedelta(seconds=float(wave_setting(wave, "burst_window_s")))
-        limit = int(wave_setting(wave, "burst_limit"))
-        recent = session.scalar(_BURST, {"wave": wave.id, "source": source_hash, "since": since,
-                                         "limit": limit + 1})
-        if (recent or 0) + 1 > limit:
-            flags.append(BURST)
-    if linkage_key and session.scalar(select(Submission.id).where(
-            Submission.wave_id == wave.id, Submission.linkage_key == linkage_key).limit(1)):
+    if recent_from_source is not None and recent_from_source + 1 > int(wave_setting(wave, "burst_limit")):
+        flags.append(BURST)
+    if duplicate:
         flags.append(DUPLICATE)
     if honeypot:
         flags.append(HONEYPOT)
     return flags
+
+
+def recent_from_source(session: Session, wave: Wave, source_hash: str, now: datetime) -> int:
+    """Submissions from ``source_hash`` in the wave's burst window (counting stops past the limit)."""
+    since = now - timedelta(seconds=float(wave_setting(wave, "burst_window_s")))
+    limit = int(wave_setting(wave, "burst_limit"))
+    return int(session.scalar(_BURST, {"wave": wave.id, "source": source_hash, "since": since,
+                                       "limit": limit + 1}) or 0)
 
 
 def quarantines(wave: Wave, flags: Iterable[str]) -> bool:

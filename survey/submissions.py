@@ -15,10 +15,10 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ from survey.models import (
     Wave,
     wave_units,
 )
-from survey.quality import SYSTEM_ACTOR, quarantines, submission_flags
+from survey.quality import SYSTEM_ACTOR, quarantines, submission_flags, wave_setting
 from survey.questionnaire import Definition, parse_definition, validate_answers
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -58,8 +58,6 @@ _CONSUME = (update(Invitation.__table__)
 _INSERT_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id)
 _INSERT_RATING = insert(Rating.__table__)
 _INSERT_PARTICIPATION = insert(Participation.__table__)
-_HAS_DRAFT = select(Draft.__table__.c.id).where(
-    Draft.__table__.c.invitation_id == bindparam("invitation"))
 _DELETE_DRAFT = delete(Draft.__table__).where(Draft.__table__.c.invitation_id == bindparam("invitation"))
 _DEFINITIONS: dict[str, Definition] = {}
 _UNITS: dict[tuple[str, int, Any], tuple[float, WaveUnits]] = {}
@@ -112,16 +110,19 @@ def invitation_code_hash(secret: str, code: str) -> str:
     return code_hash(secret, code)
 
 
-def definition_of(session: Session, version_id: int) -> Definition:
+def definition_of(session: Session, version_id: int, sha: str | None = None,
+                  status: VersionStatus | None = None) -> Definition:
     """The parsed definition of a questionnaire version.
 
-    Published versions never change, so their parse is cached by the definition's SHA-256.
+    Published versions never change, so their parse is cached by the definition's SHA-256
+    (pass ``sha`` and ``status`` when already known to skip their query).
     """
     from survey.models import QuestionnaireVersion
 
-    sha, status = session.execute(
-        select(QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status)
-        .where(QuestionnaireVersion.id == version_id)).one()
+    if sha is None or status is None:
+        sha, status = session.execute(
+            select(QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status)
+            .where(QuestionnaireVersion.id == version_id)).one()
     definition = _DEFINITIONS.get(sha)
     if definition is None or status == VersionStatus.DRAFT:
         version = session.get(QuestionnaireVersion, version_id)
@@ -197,10 +198,73 @@ def refuse_closed(wave: Wave | None, now: datetime) -> SubmissionResult | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Lookup:
+    """Everything ``submit`` reads before deciding, fetched in one round trip."""
+
+    replay_id: int | None
+    replay_hash: str | None
+    invitation_id: int | None
+    used_at: datetime | None
+    revoked_at: datetime | None
+    district_unit_id: int | None
+    has_draft: bool
+    device_used: bool
+    recent_from_source: int
+
+
+def _lookup(session: Session, wave: Wave, client_id: str | None, code: object, secret: str,
+            device_hash: str | None, source_hash: str | None, now: datetime) -> _Lookup:
+    """Replay, invitation, draft, device and burst facts as scalar subqueries of one SELECT."""
+    s, i, d, p = (Submission.__table__.c, Invitation.__table__.c, Draft.__table__.c,
+                  Participation.__table__.c)
+    replay = (s.wave_id == wave.id) & (s.client_submission_id == (client_id or ""))
+    valid_code = isinstance(code, str) and bool(code.strip()) and len(code) <= MAX_CODE_LENGTH
+    invite = (i.wave_id == wave.id) & (i.code_hash == (code_hash(secret, code) if valid_code else ""))
+    limit = int(wave_setting(wave, "burst_limit"))
+    since = now - timedelta(seconds=float(wave_setting(wave, "burst_window_s")))
+    burst = (select(s.id).where(s.wave_id == wave.id, s.source_hash == (source_hash or ""),
+                                s.submitted_at >= since).limit(limit + 1).subquery())
+    row = session.execute(select(
+        select(s.id).where(replay).scalar_subquery(),
+        select(s.body_sha256).where(replay).scalar_subquery(),
+        select(i.id).where(invite).scalar_subquery(),
+        select(i.used_at).where(invite).scalar_subquery(),
+        select(i.revoked_at).where(invite).scalar_subquery(),
+        select(i.district_unit_id).where(invite).scalar_subquery(),
+        exists().where(d.invitation_id == select(i.id).where(invite).scalar_subquery()),
+        exists().where(p.wave_id == wave.id, p.device_hash == (device_hash or "")),
+        select(func.count()).select_from(burst).scalar_subquery(),
+    )).one()
+    return _Lookup(row[0] if client_id else None, row[1], row[2], row[3], row[4], row[5],
+                   bool(row[6]), bool(row[7]) and device_hash is not None,
+                   int(row[8] or 0) if source_hash else 0)
+
+
+def _load_wave(session: Session, wave_id: int) -> tuple[Wave, str, VersionStatus] | None:
+    from survey.models import QuestionnaireVersion
+
+    row = session.execute(
+        select(Wave, QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+        .where(Wave.id == wave_id)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def _replay_result(lookup: _Lookup, body_hash: str) -> SubmissionResult | None:
+    if lookup.replay_id is None:
+        return None
+    if lookup.replay_hash == body_hash:
+        return SubmissionResult(200, "replay", submission_id=lookup.replay_id)
+    return SubmissionResult(409, "conflict", message=_(
+        "This submission id was already used with different answers."))
+
+
 def submit(session: Session, request: SubmissionRequest, now: datetime | None = None) -> SubmissionResult:
     """Check and store one submission (DESIGN §6); flushes, the caller commits on ``ok``.
 
-    On a lost race (unique constraint) the session is rolled back and the replay lookup re-run.
+    The facts are read up front (two queries); the decisions follow the contract's order. On a
+    lost race (unique constraint) the session is rolled back and the replay lookup re-run.
     """
     now = now or datetime.now(UTC)
     body = request.body
@@ -208,36 +272,42 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
     client_id = body.get("client_submission_id") if is_object else None
     client_id_ok = isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id) is not None
     body_hash = body_sha256(body) if is_object else ""
-    if client_id_ok:
-        replay = _replay(session, request.wave_id, client_id, body_hash)
-        if replay:
-            return replay
-    wave = session.get(Wave, request.wave_id)
-    closed = refuse_closed(wave, now)
-    if closed or wave is None:
-        return closed or SubmissionResult(410, "closed")
-    if not is_object:
-        return SubmissionResult(422, "invalid", errors=[("body", _(
-            "The request body must be a JSON object."))])
-    invitation = None
-    if wave.access == AccessMode.INVITATION:
-        invitation = find_invitation(session, wave.id, request.secret, body.get("invitation_code"))
-        if invitation is None or invitation.revoked_at is not None:
-            return SubmissionResult(403, "forbidden", message=_(
-                "This invitation code is not valid for this survey."))
-        if invitation.used_at is not None:
-            # the code may have been used by this very submission a moment ago (a racing retry)
-            return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
-                SubmissionResult(409, "used", message=_("This invitation code has already been used."))
+    loaded = _load_wave(session, request.wave_id)
+    if loaded is None:  # no wave: nothing can have been stored in it either
+        return SubmissionResult(410, "closed", message=_("This survey is not open."))
+    wave, sha, version_status = loaded
     device_hash = None
     if request.device and wave.access == AccessMode.OPEN:  # one response per device: open links
         device_hash = keyed_hash(request.secret, "device", request.device)
-    if device_hash and _device_used(session, wave.id, device_hash):
+    source_hash = keyed_hash(request.secret, "source", request.source) if request.source else None
+    code = body.get("invitation_code") if is_object else None
+    facts = _lookup(session, wave, client_id if client_id_ok else None, code, request.secret,
+                    device_hash, source_hash, now)
+    replay = _replay_result(facts, body_hash)
+    if replay:
+        return replay
+    closed = refuse_closed(wave, now)
+    if closed:
+        return closed
+    if not is_object:
+        return SubmissionResult(422, "invalid", errors=[("body", _(
+            "The request body must be a JSON object."))])
+    if wave.access == AccessMode.INVITATION:
+        if facts.invitation_id is None or facts.revoked_at is not None:
+            return SubmissionResult(403, "forbidden", message=_(
+                "This invitation code is not valid for this survey."))
+        if facts.used_at is not None:
+            # the code may have been used by this very submission a moment ago (a racing retry)
+            return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
+                SubmissionResult(409, "used", message=_("This invitation code has already been used."))
+    if facts.device_used:
         return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
             SubmissionResult(409, "device", message=_(
                 "A response to this survey was already sent from this device."))
-    return _validate_and_store(session, request, wave, invitation, body, client_id if client_id_ok
-                               else None, body_hash, device_hash, now)
+    definition = definition_of(session, wave.questionnaire_version_id, sha, version_status)
+    return _validate_and_store(session, request, wave, definition, facts, body,
+                               client_id if client_id_ok else None, body_hash, device_hash,
+                               source_hash, now)
 
 
 def _device_used(session: Session, wave_id: int, device_hash: str) -> bool:
@@ -246,14 +316,15 @@ def _device_used(session: Session, wave_id: int, device_hash: str) -> bool:
 
 
 def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave,
-                        invitation: Invitation | None, body: dict[str, Any], client_id: str | None,
-                        body_hash: str, device_hash: str | None, now: datetime) -> SubmissionResult:
-    definition = definition_of(session, wave.questionnaire_version_id)
+                        definition: Definition, facts: _Lookup, body: dict[str, Any],
+                        client_id: str | None, body_hash: str, device_hash: str | None,
+                        source_hash: str | None, now: datetime) -> SubmissionResult:
     units = units_of(session, wave)
+    invitation_id = facts.invitation_id if wave.access == AccessMode.INVITATION else None
     district = None
-    if invitation is not None and invitation.district_unit_id is not None:
-        district = units.code_of(invitation.district_unit_id) or session.scalar(
-            select(Unit.code).where(Unit.id == invitation.district_unit_id))
+    if invitation_id is not None and facts.district_unit_id is not None:
+        district = units.code_of(facts.district_unit_id) or session.scalar(
+            select(Unit.code).where(Unit.id == facts.district_unit_id))
     result = validate_answers(definition, body.get("answers"), body.get("ratings"),
                               allowed_units=units.ids, unit_kinds=units.kinds,
                               invitation_district=district, language=request.language)
@@ -269,16 +340,14 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
     assert client_id is not None
     begun = request.issued_at or started_at
     duration = (now - begun).total_seconds() if begun else None
-    source_hash = keyed_hash(request.secret, "source", request.source) if request.source else None
-    # Every read happens before the first write, so that the write transaction (on SQLite, the
+    # Every read happened before the first write, so that the write transaction (on SQLite, the
     # database's single write lock) is held only for the few statements below and the commit.
-    flags = submission_flags(session, wave, definition, result.ratings, now=now,
-                             duration_s=duration, source_hash=source_hash, linkage_key=None,
-                             honeypot=request.honeypot)
-    has_draft = invitation is not None and session.scalar(_HAS_DRAFT, {"invitation": invitation.id})
+    flags = submission_flags(definition, wave, result.ratings, duration_s=duration,
+                             recent_from_source=facts.recent_from_source if source_hash else None,
+                             duplicate=False, honeypot=request.honeypot)
     try:
-        if invitation is not None:
-            consumed = session.execute(_CONSUME, {"invitation": invitation.id, "now": now})
+        if invitation_id is not None:
+            consumed = session.execute(_CONSUME, {"invitation": invitation_id, "now": now})
             if consumed.rowcount != 1:
                 session.rollback()
                 return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
@@ -288,10 +357,10 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
             cleaned=result.cleaned, channel=request.channel, started_at=started_at,
             submitted_at=now, duration_s=duration, source_hash=source_hash, flags=flags)
         session.execute(_INSERT_PARTICIPATION, {
-            "wave_id": wave.id, "invitation_id": invitation.id if invitation else None,
+            "wave_id": wave.id, "invitation_id": invitation_id,
             "device_hash": device_hash, "recorded_on": now.date()})
-        if has_draft:  # a saved draft must not outlive the submission (it names the invitation)
-            session.execute(_DELETE_DRAFT, {"invitation": invitation.id})
+        if facts.has_draft:  # a saved draft must not outlive the submission (it names the invitation)
+            session.execute(_DELETE_DRAFT, {"invitation": invitation_id})
     except IntegrityError:
         session.rollback()
         replay = _replay(session, wave.id, client_id, body_hash)
