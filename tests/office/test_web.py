@@ -206,3 +206,18 @@ def test_annual_and_rolling_runs_from_the_dashboard(client, auth, wave, db):
         assert job.status_code == 303, job.get_data(as_text=True)[:2000]
         new = db.get(EvaluationRun, int(job.headers["Location"].rsplit("/", 1)[1]))
         assert new.kind == kind and len(new.results) == 3
+
+
+def test_partial_components_leave_totals_empty_and_say_so(client, auth, wave, db):
+    from survey.evaluation.components import import_components
+    from survey.evaluation.runs import evaluate_wave_run
+    from survey.evaluation.settings import RunSettings
+
+    only_two = "\n".join(GOLDEN_COMPONENTS.splitlines()[:3]) + "\n"
+    import_components(db, "c.csv", only_two.encode("utf-8"), "t")
+    run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False}}), "t")
+    db.commit()
+    assert all(r.total is None for r in run.results)
+    auth.login_as("office")
+    html = client.get(f"/office/runs/{run.id}").get_data(as_text=True)
+    assert 'class="notice"' in html and "2" in html
