@@ -8,10 +8,8 @@ is a :class:`QualityReview` row with its reason (plus an audit row when a person
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from survey import audit
@@ -35,12 +33,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "quarantine_flags": [HONEYPOT, DUPLICATE, BURST],  # flags that quarantine at submission
 }
 SYSTEM_ACTOR = "system"
-# Counting stops at the limit: a busy source costs no more than ``limit`` rows to check.
-_BURST = select(func.count()).select_from(
-    select(Submission.id).where(
-        Submission.wave_id == bindparam("wave"), Submission.source_hash == bindparam("source"),
-        Submission.submitted_at >= bindparam("since", type_=Submission.submitted_at.type))
-    .limit(bindparam("limit")).subquery())
 
 
 def wave_setting(wave: Wave, key: str) -> Any:
@@ -72,7 +64,7 @@ def submission_flags(
     honeypot: bool,
 ) -> list[str]:
     """The flags of a new submission. ``recent_from_source`` counts the source's submissions in
-    the wave's burst window (see :func:`recent_from_source`; None when the source is unknown)."""
+    the wave's burst window (read by the submission service; None when the source is unknown)."""
     flags: list[str] = []
     minimum = float(wave_setting(wave, "min_duration_s") or 0)
     if duration_s is not None and minimum and duration_s < minimum:
@@ -86,14 +78,6 @@ def submission_flags(
     if honeypot:
         flags.append(HONEYPOT)
     return flags
-
-
-def recent_from_source(session: Session, wave: Wave, source_hash: str, now: datetime) -> int:
-    """Submissions from ``source_hash`` in the wave's burst window (counting stops past the limit)."""
-    since = now - timedelta(seconds=float(wave_setting(wave, "burst_window_s")))
-    limit = int(wave_setting(wave, "burst_limit"))
-    return int(session.scalar(_BURST, {"wave": wave.id, "source": source_hash, "since": since,
-                                       "limit": limit + 1}) or 0)
 
 
 def quarantines(wave: Wave, flags: Iterable[str]) -> bool:

@@ -153,15 +153,6 @@ def units_of(session: Session, wave: Wave) -> WaveUnits:
     return units
 
 
-def find_invitation(session: Session, wave_id: int, secret: str, code: object) -> Invitation | None:
-    """The wave's invitation for ``code`` (None when unknown or malformed)."""
-    if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_LENGTH:
-        return None
-    return session.scalars(select(Invitation).where(
-        Invitation.wave_id == wave_id,
-        Invitation.code_hash == code_hash(secret, code))).first()
-
-
 def find_invitation_any_wave(session: Session, secret: str, code: str) -> Invitation | None:
     """The invitation for ``code`` in whichever wave issued it (code entry page)."""
     if not code.strip() or len(code) > MAX_CODE_LENGTH:
