@@ -228,3 +228,17 @@ def test_code_guessing_is_rate_limited(client, db, app, city):
     app.config["SUBMIT_RATE_LIMIT"] = "3 per minute"
     statuses = [enter_code(client, f"WRONG{i}").status_code for i in range(4)]
     assert statuses == [403, 403, 403, 429]
+
+
+def test_typed_values_are_escaped_when_the_page_is_shown_again(client, db, city):
+    import html as html_lib
+    import json
+
+    first = begin_open(client, city.waves["open"])
+    evil = "'\"><script>alert(1)</script>"
+    response = post_page(client, first, dict(ABOUT, age_band=evil, sex=evil))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    attribute = re.search(r"data-answers='([^']*)'", page).group(1)
+    assert json.loads(html_lib.unescape(attribute))["sex"] == evil
