@@ -338,7 +338,9 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
                              duplicate=False, honeypot=request.honeypot)
     try:
         if invitation_id is not None:
-            consumed = session.execute(_CONSUME, {"invitation": invitation_id, "now": now})
+            # the day only: an exact instant would join the code to the answers by time
+            used_on = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            consumed = session.execute(_CONSUME, {"invitation": invitation_id, "now": used_on})
             if consumed.rowcount != 1:
                 session.rollback()
                 return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(

@@ -233,3 +233,11 @@ def test_invitation_district_is_rated_when_residence_is_not_asked_for(client, db
     # the residence question is answered (D01), so D01 — not the invitation's D02 — is rated
     assert response.status_code == 422
     assert db.scalars(select(Invitation).where(Invitation.used_at.is_not(None))).all() == []
+
+
+def test_invitation_use_is_kept_to_the_day(client, db, city):
+    response = post(client, city.waves["invite"], body(city.codes["invite"][0]))
+    submission = db.get(Submission, response.get_json()["submission_id"])
+    used_at = db.scalars(select(Invitation.used_at).where(Invitation.used_at.is_not(None))).one()
+    assert (used_at.hour, used_at.minute, used_at.second, used_at.microsecond) == (0, 0, 0, 0)
+    assert used_at != submission.submitted_at
