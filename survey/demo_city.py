@@ -61,12 +61,12 @@ PEER_GROUPS = [
 #: Population shares (the margins) and the biased sample's shares (older, more women).
 AGE_BANDS = ["18-29", "30-39", "40-49", "50-59", "60-69", "70+"]
 AGE_POPULATION = [0.21, 0.20, 0.19, 0.17, 0.13, 0.10]
-AGE_SAMPLE = [0.07, 0.11, 0.16, 0.21, 0.24, 0.21]
+AGE_SAMPLE = [0.12, 0.14, 0.17, 0.19, 0.21, 0.17]
 #: Older respondents are more satisfied: this is what weighting has to undo.
 AGE_EFFECT = [-0.75, -0.45, -0.15, 0.15, 0.50, 0.75]
 SEXES = ["m", "f"]
 SEX_POPULATION = [0.51, 0.49]
-SEX_SAMPLE = [0.37, 0.63]
+SEX_SAMPLE = [0.40, 0.60]
 SEX_EFFECT = [-0.05, 0.20]
 #: Districts' sample shares differ from the population's too (the city centre answers more).
-DISTRICT_SAMPLE_TILT = [1.3, 1.2, 1.4, 1.0, 0.9, 0.8, 0.8, 0.7, 0.9, 0.8, 0.9, 0.7]
+DISTRICT_SAMPLE_TILT = [1.2, 1.15, 1.25, 1.0, 0.95, 0.85, 0.9, 0.8, 0.9, 0.85, 0.95, 0.8]
