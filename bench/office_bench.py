@@ -31,8 +31,8 @@ from survey.db import make_engine, make_session_factory  # noqa: E402
 from survey.demo_city import AGE_BANDS, AGE_SAMPLE, DEPARTMENTS, DISTRICTS  # noqa: E402
 from tests.dbsupport import create_pg_database, drop_pg_database, migrate_to_head  # noqa: E402
 
-#: The demo sample is too biased for the default trimming bounds [0.3, 3] (see docs/office.md).
-SETTINGS = {"scoring": {"trim_low": 0.2, "trim_high": 5.0}}
+#: The default run settings (DESIGN §7 defaults, raking with trimming bounds [0.3, 3]).
+SETTINGS: dict = {"scoring": {}}
 
 
 def _timed_run(url: str, wave_id: int) -> tuple[float, int, int]:

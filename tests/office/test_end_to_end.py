@@ -53,10 +53,18 @@ def test_run_export_equals_direct_analysis(demo, db, runner, tmp_path):
     assert direct.weighting.raked
 
 
-def test_default_trimming_bounds_fail_loudly_naming_the_margin(demo, runner):
+def test_default_config_rakes_the_demo_wave(demo, runner):
     result = runner.invoke(args=["evaluate", "--wave", str(demo.wave_id)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].isdigit()
+
+
+def test_trimming_bounds_that_cannot_hold_fail_loudly_naming_the_margin(demo, runner, tmp_path):
+    narrow = tmp_path / "narrow.json"
+    narrow.write_text('{"scoring": {"trim_low": 0.9, "trim_high": 1.1}}', encoding="utf-8")
+    result = runner.invoke(args=["evaluate", "--wave", str(demo.wave_id), "--config", str(narrow)])
     assert result.exit_code == 1
-    assert "age_band" in result.output
+    assert any(v in result.output for v in ("age_band", "sex", "district"))
 
 
 def test_evaluate_usage_and_input_errors(demo, runner, tmp_path):
