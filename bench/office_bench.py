@@ -28,7 +28,14 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from survey.db import make_engine, make_session_factory  # noqa: E402
-from survey.demo_city import AGE_BANDS, AGE_SAMPLE, DEPARTMENTS, DISTRICTS  # noqa: E402
+from survey.demo_city import (  # noqa: E402
+    AGE_BANDS,
+    AGE_SAMPLE,
+    DEPARTMENTS,
+    DISTRICT_SAMPLE_TILT,
+    DISTRICTS,
+    SEX_SAMPLE,
+)
 from tests.dbsupport import create_pg_database, drop_pg_database, migrate_to_head  # noqa: E402
 
 #: The default run settings (DESIGN §7 defaults, raking with trimming bounds [0.3, 3]).
@@ -90,14 +97,21 @@ def demo_city(url: str, label: str) -> float:
     return float(best)
 
 
+def _district_cuts() -> list[float]:
+    """Cumulative sample shares of the districts (the demo seed's tilted sample), minus the last."""
+    tilt = [d[3] * t for d, t in zip(DISTRICTS, DISTRICT_SAMPLE_TILT, strict=True)]
+    total = sum(tilt)
+    return [sum(tilt[: i + 1]) / total for i in range(len(tilt) - 1)]
+
+
 GENERATE_SQL = """
 SELECT setseed(0.2026);
 CREATE TEMP TABLE bench_person AS
 SELECT g AS n,
        (SELECT max(id) FROM submission) + g AS sub_id,
-       floor(random() * {n_d})::int AS d,
+       width_bucket(random(), ARRAY[{district_cuts}]::float8[]) AS d,
        width_bucket(random(), ARRAY[{age_cuts}]::float8[]) AS a,
-       (random() < 0.63)::int AS s,
+       (random() < {female_share})::int AS s,
        (random() + random() + random() - 1.5) * 0.8 AS effect,
        exp(ln(260) + (random() + random() + random() - 1.5) * 0.7) AS duration
 FROM generate_series(1, {n}) AS g;
@@ -165,7 +179,9 @@ def million(url: str, n_total: int) -> tuple[float, float, float, float, int]:
     dept_values = ", ".join(f"('{c}', {f}, {e})" for c, _n, _en, _g, f, e in DEPARTMENTS)
     sql = GENERATE_SQL.format(n=n_total - 1000, n_d=len(DISTRICTS), wave=wave_id, version=version,
                               bands=", ".join(f"'{b}'" for b in AGE_BANDS), dept_values=dept_values,
-                              age_cuts=", ".join(f"{sum(AGE_SAMPLE[:i + 1]):.4f}" for i in range(5)))
+                              age_cuts=", ".join(f"{sum(AGE_SAMPLE[:i + 1]):.4f}" for i in range(5)),
+                              district_cuts=", ".join(f"{c:.4f}" for c in _district_cuts()),
+                              female_share=SEX_SAMPLE[1])
     started = time.perf_counter()
     raw = engine.raw_connection()
     try:
