@@ -11,7 +11,7 @@ flags computed, SQLite in WAL mode with ``synchronous=FULL``. Loads come from a 
 In the same run the same loads hit a minimal Flask + SQLAlchemy app (the baseline): a 6 KB form
 page and a one-row insert endpoint, on the same database settings. Reported: throughput, p50/p99
 latency and worker CPU ms per request (psutil on the gunicorn workers). Repeated on PostgreSQL
-(a throw-away database on 127.0.0.1:5432) for the submissions. Between runs TIME_WAIT sockets
+(a throw-away database on 127.0.0.1:5432). Between runs TIME_WAIT sockets
 are left to drain. Run: ``.venv/bin/python bench/submit_bench.py``; the last line is a summary.
 """
 

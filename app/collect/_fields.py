@@ -10,19 +10,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from survey.questionnaire import Definition, Question
 from survey.submissions import WaveUnits
 
 SELECTS = ("select_one", "select_multiple", "select_one_unit", "select_multiple_unit")
 MULTI = ("select_multiple", "select_multiple_unit")
-
-
-@dataclass
-class Option:
-    id: str
-    value: str
-    label: str
-    checked: bool
 
 
 @dataclass
@@ -35,7 +29,7 @@ class Field:
     required: bool
     multi: bool
     relevant: str | None
-    options: list[Option]
+    options_html: Markup
     value: str
     max_length: int | None
     numeric_mode: str
@@ -58,10 +52,26 @@ def _texts(definition: Definition, name: str, lang: str) -> tuple[str, str, tupl
     return definition.label(q, lang), hint, options
 
 
-def _unit_options(q: Question, units: WaveUnits, lang: str) -> list[tuple[str, str]]:
+def _unit_options(q: Question, units: WaveUnits, lang: str) -> tuple[tuple[str, str], ...]:
     index = 1 if lang == "en" else 0
-    return [(code, units.names[code][index]) for code in units.ids
-            if units.kinds.get(code) == q.unit_kind]
+    return tuple((code, units.names[code][index]) for code in units.ids
+                 if units.kinds.get(code) == q.unit_kind)
+
+
+@lru_cache(maxsize=4096)
+def _option_markup(name: str, multi: bool, pairs: tuple[tuple[str, str], ...]
+                   ) -> tuple[tuple[str, str, str], ...]:
+    """Each option's HTML, unchecked and checked: (value, html, checked html). The first
+    option's input has the question's id ``q-<name>`` (the error summary links to it)."""
+    kind = "checkbox" if multi else "radio"
+    out = []
+    for i, (value, text) in enumerate(pairs):
+        ident = f"q-{name}" if i == 0 else f"q-{name}-{i}"
+        head = (f'<div class="choice"><input type="{kind}" name="{escape(name)}" '
+                f'value="{escape(value)}" id="{escape(ident)}"')
+        tail = f'> <label for="{escape(ident)}">{escape(text)}</label></div>\n'
+        out.append((value, head + tail, head + " checked" + tail))
+    return tuple(out)
 
 
 def field_views(definition: Definition, units: WaveUnits, questions: list[Question],
@@ -71,17 +81,17 @@ def field_views(definition: Definition, units: WaveUnits, questions: list[Questi
         label, hint, options = _texts(definition, q.name, lang)
         value = values.get(q.name)
         multi = q.type in MULTI
-        views: list[Option] = []
+        html = ""
         if q.type in SELECTS:
             pairs = options if q.type in ("select_one", "select_multiple") else _unit_options(q, units, lang)
             chosen = set(value) if multi and isinstance(value, list) else {value}
-            views = [Option(f"q-{q.name}" if i == 0 else f"q-{q.name}-{i}", name, text, name in chosen)
-                     for i, (name, text) in enumerate(pairs)]
+            html = "".join(on if name in chosen else off
+                           for name, off, on in _option_markup(q.name, multi, pairs))
         kind = ("note" if q.type == "note" else "choice" if q.type in SELECTS
                 else "text" if q.type == "text" else "number")
         out.append(Field(
             name=q.name, kind=kind, label=label, hint=hint, error=errors.get(q.name, ""),
-            required=q.required, multi=multi, relevant=q.relevant, options=views,
+            required=q.required, multi=multi, relevant=q.relevant, options_html=Markup(html),
             value="" if value is None or isinstance(value, list) else str(value),
             max_length=q.max_length, numeric_mode="numeric" if q.type == "integer" else "decimal"))
     return out
