@@ -32,6 +32,7 @@ from survey.models import (
     Invitation,
     Participation,
     QualityReview,
+    QuestionnaireVersion,
     Rating,
     ReviewAction,
     Submission,
@@ -58,6 +59,9 @@ _CONSUME = (update(Invitation.__table__)
 _INSERT_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id)
 _INSERT_RATING = insert(Rating.__table__)
 _INSERT_PARTICIPATION = insert(Participation.__table__)
+_LOAD_WAVE = (select(Wave, QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status)
+              .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+              .where(Wave.id == bindparam("wave")))
 _DELETE_DRAFT = delete(Draft.__table__).where(Draft.__table__.c.invitation_id == bindparam("invitation"))
 _DEFINITIONS: dict[str, Definition] = {}
 _UNITS: dict[tuple[str, int, Any], tuple[float, WaveUnits]] = {}
@@ -117,8 +121,6 @@ def definition_of(session: Session, version_id: int, sha: str | None = None,
     Published versions never change, so their parse is cached by the definition's SHA-256
     (pass ``sha`` and ``status`` when already known to skip their query).
     """
-    from survey.models import QuestionnaireVersion
-
     if sha is None or status is None:
         sha, status = session.execute(
             select(QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status)
@@ -204,19 +206,17 @@ class _Lookup:
     recent_from_source: int
 
 
-def _lookup(session: Session, wave: Wave, client_id: str | None, code: object, secret: str,
-            device_hash: str | None, source_hash: str | None, now: datetime) -> _Lookup:
+def _lookup_statement() -> Any:
     """Replay, invitation, draft, device and burst facts as scalar subqueries of one SELECT."""
     s, i, d, p = (Submission.__table__.c, Invitation.__table__.c, Draft.__table__.c,
                   Participation.__table__.c)
-    replay = (s.wave_id == wave.id) & (s.client_submission_id == (client_id or ""))
-    valid_code = isinstance(code, str) and bool(code.strip()) and len(code) <= MAX_CODE_LENGTH
-    invite = (i.wave_id == wave.id) & (i.code_hash == (code_hash(secret, code) if valid_code else ""))
-    limit = int(wave_setting(wave, "burst_limit"))
-    since = now - timedelta(seconds=float(wave_setting(wave, "burst_window_s")))
-    burst = (select(s.id).where(s.wave_id == wave.id, s.source_hash == (source_hash or ""),
-                                s.submitted_at >= since).limit(limit + 1).subquery())
-    row = session.execute(select(
+    wave = bindparam("wave")
+    replay = (s.wave_id == wave) & (s.client_submission_id == bindparam("client"))
+    invite = (i.wave_id == wave) & (i.code_hash == bindparam("code"))
+    burst = (select(s.id).where(s.wave_id == wave, s.source_hash == bindparam("source"),
+                                s.submitted_at >= bindparam("since", type_=s.submitted_at.type))
+             .limit(bindparam("limit")).subquery())
+    return select(
         select(s.id).where(replay).scalar_subquery(),
         select(s.body_sha256).where(replay).scalar_subquery(),
         select(i.id).where(invite).scalar_subquery(),
@@ -224,21 +224,32 @@ def _lookup(session: Session, wave: Wave, client_id: str | None, code: object, s
         select(i.revoked_at).where(invite).scalar_subquery(),
         select(i.district_unit_id).where(invite).scalar_subquery(),
         exists().where(d.invitation_id == select(i.id).where(invite).scalar_subquery()),
-        exists().where(p.wave_id == wave.id, p.device_hash == (device_hash or "")),
+        exists().where(p.wave_id == wave, p.device_hash == bindparam("device")),
         select(func.count()).select_from(burst).scalar_subquery(),
-    )).one()
+    )
+
+
+_LOOKUP = _lookup_statement()
+
+
+def _lookup(session: Session, wave: Wave, client_id: str | None, code: object, secret: str,
+            device_hash: str | None, source_hash: str | None, now: datetime) -> _Lookup:
+    """Every fact the checks need, in one round trip (absent keys match nothing)."""
+    valid_code = isinstance(code, str) and bool(code.strip()) and len(code) <= MAX_CODE_LENGTH
+    row = session.execute(_LOOKUP, {
+        "wave": wave.id, "client": client_id or "",
+        "code": code_hash(secret, code) if valid_code else "",  # type: ignore[arg-type]
+        "device": device_hash or "", "source": source_hash or "",
+        "since": now - timedelta(seconds=float(wave_setting(wave, "burst_window_s"))),
+        "limit": int(wave_setting(wave, "burst_limit")) + 1,
+    }).one()
     return _Lookup(row[0] if client_id else None, row[1], row[2], row[3], row[4], row[5],
                    bool(row[6]), bool(row[7]) and device_hash is not None,
                    int(row[8] or 0) if source_hash else 0)
 
 
 def _load_wave(session: Session, wave_id: int) -> tuple[Wave, str, VersionStatus] | None:
-    from survey.models import QuestionnaireVersion
-
-    row = session.execute(
-        select(Wave, QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
-        .where(Wave.id == wave_id)).first()
+    row = session.execute(_LOAD_WAVE, {"wave": wave_id}).first()
     return (row[0], row[1], row[2]) if row else None
 
 
