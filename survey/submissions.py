@@ -248,7 +248,8 @@ def _lookup(session: Session, wave: Wave, client_id: str | None, code: object, s
                    int(row[8] or 0) if source_hash else 0)
 
 
-def _load_wave(session: Session, wave_id: int) -> tuple[Wave, str, VersionStatus] | None:
+def load_wave(session: Session, wave_id: int) -> tuple[Wave, str, VersionStatus] | None:
+    """The wave with its questionnaire version's hash and status (for :func:`definition_of`)."""
     row = session.execute(_LOAD_WAVE, {"wave": wave_id}).first()
     return (row[0], row[1], row[2]) if row else None
 
@@ -274,7 +275,7 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
     client_id = body.get("client_submission_id") if is_object else None
     client_id_ok = isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id) is not None
     body_hash = body_sha256(body) if is_object else ""
-    loaded = _load_wave(session, request.wave_id)
+    loaded = load_wave(session, request.wave_id)
     if loaded is None:  # no wave: nothing can have been stored in it either
         return SubmissionResult(410, "closed", message=_("This survey is not open."))
     wave, sha, version_status = loaded

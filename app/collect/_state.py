@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import session
+from flask import g, session
 from sqlalchemy.orm import Session
 
 from survey.drafts import Step, rateable_units, survey_steps
@@ -60,7 +60,8 @@ class Plan:
 
 
 def plan(db: Session, wave: Wave, state: dict[str, Any]) -> Plan:
-    definition = definition_of(db, wave.questionnaire_version_id)
+    definition = definition_of(db, wave.questionnaire_version_id,
+                               g.get("minyi_version_sha"), g.get("minyi_version_status"))
     units = units_of(db, wave)
     district = None
     if state.get("i"):

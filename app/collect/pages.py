@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -25,7 +25,7 @@ from survey.db import utcnow
 from survey.drafts import page_questions, save_draft
 from survey.models import AccessMode, Wave
 from survey.questionnaire import Question, validate_answers
-from survey.submissions import SubmissionRequest, submit
+from survey.submissions import SubmissionRequest, load_wave, submit
 
 HONEYPOT_FIELD = "website"
 MULTI_TYPES = ("select_multiple", "select_multiple_unit")
@@ -72,9 +72,10 @@ def _render(plan: _state.Plan, state: dict[str, Any], page: int, values: dict[st
 
 def _load(wave_id: int) -> tuple[Wave, dict[str, Any]]:
     """The wave and this browser's survey state (no state: back to the wave's landing page)."""
-    wave = db_session().get(Wave, wave_id)
-    if wave is None:
+    loaded = load_wave(db_session(), wave_id)
+    if loaded is None:
         abort(404)
+    wave, g.minyi_version_sha, g.minyi_version_status = loaded
     state = _state.current(wave_id)
     if state is None:
         abort(redirect(url_for("collect.start", wave_id=wave_id), code=303))
