@@ -25,7 +25,7 @@ from survey.i18n import _
 from survey.models import Channel, Submission, Wave
 from survey.quality import submission_flags
 from survey.questionnaire import Definition, validate_answers
-from survey.submissions import definition_of, store_submission, units_of
+from survey.submission_store import definition_of, store_submission, units_of
 from survey.upload_files import read_table
 
 META_COLUMNS = ("interview_id", "unit_code", "channel", "interview_date", "duration_s",

@@ -22,7 +22,7 @@ from survey.errors import NotFound
 from survey.i18n import _
 from survey.interviews import META_COLUMNS
 from survey.models import QuestionnaireVersion, Submission, Unit, Wave
-from survey.submissions import definition_of
+from survey.submission_store import definition_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

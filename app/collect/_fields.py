@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from survey.questionnaire import Definition, Question
-from survey.submissions import WaveUnits
+from survey.submission_store import WaveUnits
 
 SELECTS = ("select_one", "select_multiple", "select_one_unit", "select_multiple_unit")
 MULTI = ("select_multiple", "select_multiple_unit")

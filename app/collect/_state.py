@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from survey.drafts import Step, rateable_units, survey_steps
 from survey.models import Invitation, Wave
 from survey.questionnaire import Definition, screened_out_by
-from survey.submissions import WaveUnits, definition_of, units_of
+from survey.submission_store import WaveUnits, definition_of, units_of
 
 KEY = "survey"
 
