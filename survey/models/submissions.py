@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.db import Base, UTCDateTime, utcnow
@@ -99,6 +111,11 @@ class Rating(Base):
     unit: Mapped[Unit] = relationship()
 
 
+def random_participation_id() -> int:
+    """A random positive 62-bit id (a collision is as likely as guessing a 62-bit secret)."""
+    return secrets.randbits(62) + 1
+
+
 class Participation(Base):
     """That an invitation or a device took part: kept apart from what was answered."""
 
@@ -108,7 +125,11 @@ class Participation(Base):
         UniqueConstraint("wave_id", "device_hash"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random, not sequential: a sequence would follow the order of the submissions and so
+    #: join an invitation (sent to a known address) to its answers.
+    id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, default=random_participation_id
+    )
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"))
     #: HMAC of the open-link device cookie.
