@@ -10,7 +10,7 @@ from app.api import bp
 from app.collect._shared import device_cookie, source_per_wave, submit_rate_limit
 from app.database import db_session
 from app.extensions import limiter
-from app.i18n import select_locale
+from app.i18n import current_language
 from survey.submissions import SubmissionRequest, submit
 
 
@@ -22,7 +22,7 @@ def create_submission(wave_id: int) -> tuple[Response, int]:
     result = submit(session, SubmissionRequest(
         wave_id=wave_id, body=request.get_json(force=True, silent=True),
         secret=current_app.config["SECRET_KEY"], source=request.remote_addr,
-        device=device_cookie(), language="en" if select_locale() == "en" else "zh"))
+        device=device_cookie(), language=current_language()))
     if result.ok:
         session.commit()
         return jsonify(submission_id=result.submission_id), result.status
