@@ -17,7 +17,7 @@ TABLES = {
     "unit", "peer_group", "user_account", "api_token", "audit_log", "questionnaire",
     "questionnaire_version", "wave", "wave_unit", "quota", "population_margin", "invitation",
     "draft", "submission", "rating", "participation", "quality_review", "evaluation_run",
-    "evaluation_result", "component_score",
+    "evaluation_result", "component_score", "survey_session",
 }
 
 

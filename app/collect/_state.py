@@ -1,11 +1,17 @@
 """The survey session: answers so far, the server-issued submission id and the issue time.
 
-It lives in Flask's signed session cookie (the web tier stays stateless), so the issue time that
-SPEEDING is measured from cannot be forged; invited citizens also get a server-side draft.
+The state is kept on the server (``survey.survey_sessions``) under a random token that the signed
+session cookie carries: a cookie holds 4 KB at most, and a few long comments would overflow it,
+so that the browser would drop the cookie and every answer with it. The web tier stays stateless
+(any worker finds the state in the database), and the issue time that SPEEDING is measured from
+cannot be forged. Once the response is stored the server copy is deleted and the cookie keeps
+only the submission id (so a reload goes to the thank-you page). Invited citizens also get a
+draft bound to their code, so they can resume on another device.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,10 +20,12 @@ from typing import Any
 from flask import g, session
 from sqlalchemy.orm import Session
 
+from app.database import db_session
 from survey.drafts import Step, rateable_units, survey_steps
 from survey.models import Invitation, Wave
 from survey.questionnaire import Definition, screened_out_by
 from survey.submission_store import WaveUnits, definition_of, units_of
+from survey.survey_sessions import delete_state, load_state, save_state
 
 KEY = "survey"
 
@@ -28,12 +36,31 @@ def new_state(wave_id: int, code: str | None = None, invitation_id: int | None =
 
 
 def current(wave_id: int) -> dict[str, Any] | None:
-    state = session.get(KEY)
+    """This browser's state for ``wave_id`` (None: no survey started here)."""
+    ref = session.get(KEY)
+    if not isinstance(ref, dict) or ref.get("w") != wave_id:
+        return None
+    if ref.get("done") or "k" not in ref:
+        return ref
+    state = load_state(db_session(), ref["k"])
     return state if isinstance(state, dict) and state.get("w") == wave_id else None
 
 
 def store(state: dict[str, Any]) -> None:
-    session[KEY] = state
+    """Keep ``state`` on the server and its token in the cookie; committed at once, so that
+    what the citizen typed is safe whatever the rest of the request does."""
+    db = db_session()
+    ref = session.get(KEY)
+    token = ref.get("k") if isinstance(ref, dict) and ref.get("w") == state["w"] else None
+    if state.get("done"):
+        if token:
+            delete_state(db, token)
+        session[KEY] = {"w": state["w"], "id": state["id"], "t": state["t"], "done": state["done"]}
+    else:
+        token = token or secrets.token_urlsafe(32)
+        save_state(db, token, state["w"], state)
+        session[KEY] = {"w": state["w"], "k": token}
+    db.commit()
     session.modified = True
 
 

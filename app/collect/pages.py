@@ -106,7 +106,9 @@ def save_page(wave_id: int, page: int) -> Response | tuple[str, int]:
     if request.form.get(HONEYPOT_FIELD, "").strip():
         state["hp"] = True
     db = db_session()
-    if state.get("done") or not wave.accepts_at(utcnow()):
+    if state.get("done"):  # already stored: a reload or a second click submits nothing
+        return redirect(url_for("collect.thanks", wave_id=wave_id), code=303)
+    if not wave.accepts_at(utcnow()):
         return _final(wave, state)
     plan = _state.plan(db, wave, state)
     if page >= len(plan.steps):

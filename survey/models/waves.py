@@ -173,3 +173,20 @@ class Draft(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     section: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class SurveySession(Base):
+    """A citizen's answers between pages, keyed by a random token held in their session cookie.
+
+    Kept on the server because a signed cookie holds 4 KB at most: a few long comments would
+    overflow it and the browser would drop every answer. Deleted once the response is stored.
+    """
+
+    __tablename__ = "survey_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the random token in the cookie (the token itself is never stored).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
