@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from survey import audit
@@ -20,6 +20,7 @@ from survey.models import (
     AccessMode,
     Quota,
     Submission,
+    SurveySession,
     Unit,
     VersionStatus,
     Wave,
@@ -192,11 +193,13 @@ def open_wave(session: Session, wave: Wave, actor: str) -> None:
 
 
 def close_wave(session: Session, wave: Wave, actor: str) -> None:
-    """open → closed."""
+    """open → closed; the answers of surveys started but never sent are forgotten."""
     old = {"state": wave.state}
     wave.close()
+    abandoned = session.execute(delete(SurveySession).where(SurveySession.wave_id == wave.id))
     session.flush()
-    audit.record(session, actor, "wave.close", "wave", wave.id, old=old, new={"state": wave.state})
+    audit.record(session, actor, "wave.close", "wave", wave.id, old=old,
+                 new={"state": wave.state, "abandoned_surveys_deleted": abandoned.rowcount})
 
 
 def parse_quotas(session: Session, wave: Wave, text: str) -> list[tuple[str, int]]:

@@ -54,3 +54,15 @@ def test_answers_survive_between_pages_on_the_server(client, db, city) -> None:
     assert page.status_code == 200
     cookie = client.get_cookie("session")
     assert cookie is not None and len(cookie.value) < 400
+
+
+def test_closing_the_wave_forgets_unsent_answers(client, db, city) -> None:
+    from survey.models import Wave
+    from survey.waves import close_wave
+
+    url = begin_open(client, city.waves["open"])
+    post_page(client, url, ABOUT)
+    assert db.scalar(select(func.count(SurveySession.id))) == 1
+    close_wave(db, db.get(Wave, city.waves["open"]), "admin1")
+    db.commit()
+    assert db.scalar(select(func.count(SurveySession.id))) == 0
