@@ -12,23 +12,13 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis import ComponentScores, ItemSpec, ScoringConfig, WaveInput, evaluate_wave
+from tests.golden import GOLDEN_TABLE as TABLE
 
 NAN = float("nan")
 #: answer codes 5..1 and 9 (不了解) -> option index; points 100/80/60/40/0, 9 missing
 CODES = {5: 0, 4: 1, 3: 2, 2: 3, 1: 4, 9: 5}
 POINTS = (100.0, 80.0, 60.0, 40.0, 0.0, NAN)
 
-# id, unit, person, q1, q2, q3, w  (DESIGN §7 golden table, in submission order)
-TABLE = [
-    ("A1", "A", "h01", 5, 5, 4, 1.2), ("A2", "A", "h02", 4, 4, 4, 0.8),
-    ("A3", "A", "h03", 5, 9, 5, 1.0), ("A4", "A", "h04", 3, 4, 3, 1.5),
-    ("A5", "A", "h05", 4, 5, 9, 0.5), ("B1", "B", "h11", 4, 3, 3, 1.0),
-    ("B2", "B", "h12", 3, 3, 2, 1.3), ("B3", "B", "h13", 5, 4, 4, 0.7),
-    ("B4", "B", "h14", 2, 3, 3, 1.0), ("B5", "B", "h15", 9, 9, 4, 1.0),
-    ("C1", "C", "h21", 4, 4, 5, 1.1), ("C2", "C", "h22", 5, 5, 5, 0.9),
-    ("C3", "C", "h23", 4, 3, 4, 1.0), ("C4", "C", "h24", 5, 4, 4, 1.0),
-    ("C5", "C", "h22", 1, 1, 1, 1.0),
-]
 UNITS = ["A", "B", "C"]
 
 

@@ -29,6 +29,7 @@ from survey.models import (
     WaveState,
 )
 from survey.questionnaire import parse_definition
+from tests.golden import GOLDEN_TABLE
 
 HERE = Path(__file__).resolve().parent
 GOLDEN_PERIOD = "2026-Q4"
@@ -66,17 +67,6 @@ GOLDEN_DEFINITION = {
     ],
 }
 
-# id, unit, person, q1, q2, q3, w  (DESIGN §7 golden table, in submission order)
-GOLDEN_TABLE = [
-    ("A1", "A", "h01", 5, 5, 4, 1.2), ("A2", "A", "h02", 4, 4, 4, 0.8),
-    ("A3", "A", "h03", 5, 9, 5, 1.0), ("A4", "A", "h04", 3, 4, 3, 1.5),
-    ("A5", "A", "h05", 4, 5, 9, 0.5), ("B1", "B", "h11", 4, 3, 3, 1.0),
-    ("B2", "B", "h12", 3, 3, 2, 1.3), ("B3", "B", "h13", 5, 4, 4, 0.7),
-    ("B4", "B", "h14", 2, 3, 3, 1.0), ("B5", "B", "h15", 9, 9, 4, 1.0),
-    ("C1", "C", "h21", 4, 4, 5, 1.1), ("C2", "C", "h22", 5, 5, 5, 0.9),
-    ("C3", "C", "h23", 4, 3, 4, 1.0), ("C4", "C", "h24", 5, 4, 4, 1.0),
-    ("C5", "C", "h22", 1, 1, 1, 1.0),
-]
 GOLDEN_COMPONENTS = (
     "period,unit_code,unit_name,peer_group,base_score,base_max,diff_score,diff_max,bonus_score,"
     "bonus_cap,deduction,veto,note\n"
