@@ -59,7 +59,9 @@ def _init_extensions(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template; ours passes the
+    # lazy proxy, so a citizen's page never loads a user (see app.authz.signed_in).
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
@@ -74,10 +76,13 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def _roles() -> dict[str, object]:
-        from app.authz import has_role
+        from flask_login import current_user
+
+        from app.authz import has_role, signed_in
         from survey.models import Role
 
-        return {"has_role": has_role, "Role": Role, "url_map_endpoints": app.view_functions}
+        return {"has_role": has_role, "signed_in": signed_in, "current_user": current_user, "Role": Role,
+                "url_map_endpoints": app.view_functions}
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from survey.models import Role
@@ -41,6 +41,17 @@ def public_blueprint(bp: Blueprint) -> None:
 
 def has_role(*roles: Role) -> bool:
     return bool(current_user.is_authenticated and current_user.role in roles)
+
+
+def signed_in() -> bool:
+    """A user is logged in. A visitor without a login session or remember cookie (a citizen)
+    is answered without loading a user: Flask-Login's strong session protection would otherwise
+    treat the citizen's session as tampered with, and rewrite the session cookie and clear the
+    remember cookie on every page."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if "_user_id" not in session and remember not in request.cookies:
+        return False
+    return bool(current_user.is_authenticated)
 
 
 def init_authz(app: Flask) -> None:

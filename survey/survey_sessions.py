@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from survey.db import utcnow
 from survey.hashing import sha256_hex
-from survey.models import SurveySession
+from survey.models import QuestionnaireVersion, SurveySession, VersionStatus, Wave
+
+_WAVE_AND_STATE = (
+    select(Wave, QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status,
+           SurveySession.state)
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+    .outerjoin(SurveySession, and_(SurveySession.token_hash == bindparam("token"),
+                                   SurveySession.wave_id == Wave.id))
+    .where(Wave.id == bindparam("wave"))
+)
+
+
+def load_wave_and_state(session: Session, wave_id: int, token: str | None
+                        ) -> tuple[Wave, str, VersionStatus, dict[str, Any] | None] | None:
+    """The wave, its questionnaire version's hash and status (as ``load_wave`` gives them) and
+    the state saved under ``token`` for this wave, in one query: every survey page needs both.
+    None when there is no such wave; the state is None when nothing is saved under ``token``."""
+    row = session.execute(_WAVE_AND_STATE, {
+        "wave": wave_id, "token": sha256_hex(token) if token else ""}).first()
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 def load_state(session: Session, token: str) -> dict[str, Any] | None:

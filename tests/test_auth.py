@@ -30,8 +30,11 @@ def test_login_then_dashboard_then_logout(client, auth) -> None:
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/admin/")
     assert "管理" in client.get("/admin/").get_data(as_text=True)
+    public_page = client.get("/privacy").get_data(as_text=True)
+    assert '<li class="user">admin1' in public_page  # signed in on a public page too
     auth.logout()
     assert client.get("/admin/").status_code == 302
+    assert 'class="main-nav"' not in client.get("/privacy").get_data(as_text=True)
 
 
 def test_anonymous_admin_request_redirects_to_login(client) -> None:

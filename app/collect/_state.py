@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from app.database import db_session
 from survey.drafts import Step, rateable_units, survey_steps
-from survey.models import Invitation, Wave
+from survey.models import Invitation, VersionStatus, Wave
 from survey.questionnaire import Definition, screened_out_by
 from survey.submission_store import WaveUnits, definition_of, units_of
-from survey.survey_sessions import delete_state, load_state, save_state
+from survey.survey_sessions import delete_state, load_state, load_wave_and_state, save_state
 
 KEY = "survey"
 
@@ -35,15 +35,37 @@ def new_state(wave_id: int, code: str | None = None, invitation_id: int | None =
             "c": code, "i": invitation_id, "a": {}, "r": {}, "hp": False, "done": None}
 
 
-def current(wave_id: int) -> dict[str, Any] | None:
-    """This browser's state for ``wave_id`` (None: no survey started here)."""
+def _reference(wave_id: int) -> dict[str, Any] | None:
+    """What the session cookie holds for ``wave_id``: the token, or the finished submission."""
     ref = session.get(KEY)
-    if not isinstance(ref, dict) or ref.get("w") != wave_id:
+    return ref if isinstance(ref, dict) and ref.get("w") == wave_id else None
+
+
+def _resolve(wave_id: int, ref: dict[str, Any] | None, stored: Any) -> dict[str, Any] | None:
+    if ref is None:
         return None
     if ref.get("done") or "k" not in ref:
         return ref
-    state = load_state(db_session(), ref["k"])
-    return state if isinstance(state, dict) and state.get("w") == wave_id else None
+    return stored if isinstance(stored, dict) and stored.get("w") == wave_id else None
+
+
+def current(wave_id: int) -> dict[str, Any] | None:
+    """This browser's state for ``wave_id`` (None: no survey started here)."""
+    ref = _reference(wave_id)
+    token = ref.get("k") if ref and not ref.get("done") else None
+    return _resolve(wave_id, ref, load_state(db_session(), token) if token else None)
+
+
+def wave_and_current(wave_id: int) -> tuple[Wave, str, VersionStatus, dict[str, Any] | None] | None:
+    """The wave (with its version's hash and status) and this browser's state, in one query;
+    None when there is no such wave."""
+    ref = _reference(wave_id)
+    token = ref.get("k") if ref and not ref.get("done") else None
+    loaded = load_wave_and_state(db_session(), wave_id, token)
+    if loaded is None:
+        return None
+    wave, sha, status, stored = loaded
+    return wave, sha, status, _resolve(wave_id, ref, stored)
 
 
 def store(state: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from app.collect import _state, bp
@@ -25,7 +26,7 @@ from survey.db import utcnow
 from survey.drafts import page_questions, save_draft
 from survey.models import AccessMode, Wave
 from survey.questionnaire import Question, validate_answers
-from survey.submissions import SubmissionRequest, load_wave, submit
+from survey.submissions import SubmissionRequest, submit
 
 HONEYPOT_FIELD = "website"
 MULTI_TYPES = ("select_multiple", "select_multiple_unit")
@@ -61,22 +62,23 @@ def _render(plan: _state.Plan, state: dict[str, Any], page: int, values: dict[st
             summary.append((f"#q-{name}", label, message))
         else:
             summary.append(("", "", message))
+    fields = field_views(plan.definition, plan.units, questions, values, field_errors, lang)
+    required, error = _("(required)"), _("Error")
     body = render_template(
         "collect/page.html", wave=plan.wave, title=plan.definition.label(
             plan.definition.section(step.section), lang), unit_name=unit_name, page=page,
         total=len(plan.steps) + plan.pending_units, summary=summary, client_id=state["id"],
-        fields=field_views(plan.definition, plan.units, questions, values, field_errors, lang),
+        questions_html=Markup("\n".join(f.html(required, error) for f in fields)),
         last=plan.is_last(page), honeypot=HONEYPOT_FIELD, known_answers=answers)
     return body, status
 
 
 def _load(wave_id: int) -> tuple[Wave, dict[str, Any]]:
     """The wave and this browser's survey state (no state: back to the wave's landing page)."""
-    loaded = load_wave(db_session(), wave_id)
+    loaded = _state.wave_and_current(wave_id)
     if loaded is None:
         abort(404)
-    wave, g.minyi_version_sha, g.minyi_version_status = loaded
-    state = _state.current(wave_id)
+    wave, g.minyi_version_sha, g.minyi_version_status, state = loaded
     if state is None:
         abort(redirect(url_for("collect.start", wave_id=wave_id), code=303))
     return wave, state

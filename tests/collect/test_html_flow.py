@@ -242,3 +242,14 @@ def test_typed_values_are_escaped_when_the_page_is_shown_again(client, db, city)
     assert "<script>alert(1)</script>" not in page
     attribute = re.search(r"data-answers='([^']*)'", page).group(1)
     assert json.loads(html_lib.unescape(attribute))["sex"] == evil
+
+
+def test_viewing_a_page_sets_no_cookie(client, db, city):
+    """A citizen's page view leaves the cookies alone: no user is loaded for a visitor without a
+    login session, so Flask-Login's session protection neither rewrites the session cookie nor
+    clears a remember cookie on every page."""
+    first = begin_open(client, city.waves["open"])
+    response = client.get(first)
+    assert response.status_code == 200
+    assert response.headers.getlist("Set-Cookie") == []
+    assert 'class="main-nav"' not in response.get_data(as_text=True)  # no staff navigation
