@@ -13,6 +13,7 @@ page and a one-row insert endpoint, on the same database settings. Reported: thr
 latency and worker CPU ms per request (psutil on the gunicorn workers). Repeated on PostgreSQL
 (a throw-away database on 127.0.0.1:5432). Between runs TIME_WAIT sockets
 are left to drain. Run: ``.venv/bin/python bench/submit_bench.py``; the last line is a summary.
+``SUBMIT_BENCH_ONLY=sqlite`` skips PostgreSQL, ``SUBMIT_BENCH_SECONDS`` shortens the loads.
 """
 
 from __future__ import annotations
@@ -340,7 +341,9 @@ def main() -> int:
     loads = bench_backend("sqlite", f"sqlite:///{workdir / 'minyi.db'}",
                           f"sqlite:///{workdir / 'baseline.db'}", pages=True)
     pg_loads: list[Load] = []
-    if pg_available():
+    if os.environ.get("SUBMIT_BENCH_ONLY") == "sqlite":
+        print("SUBMIT_BENCH_ONLY=sqlite: the PostgreSQL runs were skipped")
+    elif pg_available():
         url, baseline_url = create_pg_database("minyi_bench"), create_pg_database("minyi_bench_base")
         try:
             pg_loads = bench_backend("pg", url, baseline_url, pages=True)

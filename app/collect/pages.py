@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from app.collect import _state, bp
+from app.authz import signed_in
+from app.collect import _page_cache, _state, bp
 from app.collect._fields import field_views
 from app.collect._shared import device_cookie, source_per_wave, submit_rate_limit
 from app.collect.entry import closed_page, message_page
@@ -24,9 +26,9 @@ from app.extensions import limiter
 from app.i18n import current_language
 from survey.db import utcnow
 from survey.drafts import page_questions, save_draft
-from survey.models import AccessMode, Wave
+from survey.models import AccessMode, VersionStatus, Wave
 from survey.questionnaire import Question, validate_answers
-from survey.submissions import SubmissionRequest, submit
+from survey.submissions import SubmissionRequest, submit, units_of
 
 HONEYPOT_FIELD = "website"
 MULTI_TYPES = ("select_multiple", "select_multiple_unit")
@@ -46,11 +48,17 @@ def _posted(questions: list[Question]) -> dict[str, Any]:
 
 def _render(plan: _state.Plan, state: dict[str, Any], page: int, values: dict[str, Any],
             errors: list[tuple[str, str]], status: int = 200) -> tuple[str, int]:
+    html = _markup(plan, page, values, errors)
+    return _page_cache.fill(html, generate_csrf(), state["id"]), status
+
+
+def _markup(plan: _state.Plan, page: int, values: dict[str, Any], errors: list[tuple[str, str]]) -> str:
+    """The page with placeholders for the citizen's CSRF token and submission id."""
     step = plan.steps[page]
     lang = current_language()
     unit_name = plan.units.names.get(step.unit or "", ("", ""))[1 if lang == "en" else 0]
     unit_answers = values if step.unit else None
-    answers = state["a"] if step.unit else {**state["a"], **values}
+    answers = plan.answers if step.unit else {**plan.answers, **values}
     questions = page_questions(plan.definition, step.section, answers, unit_answers)
     field_errors: dict[str, str] = {}
     summary = []
@@ -64,13 +72,21 @@ def _render(plan: _state.Plan, state: dict[str, Any], page: int, values: dict[st
             summary.append(("", "", message))
     fields = field_views(plan.definition, plan.units, questions, values, field_errors, lang)
     required, error = _("(required)"), _("Error")
-    body = render_template(
+    return render_template(
         "collect/page.html", wave=plan.wave, title=plan.definition.label(
             plan.definition.section(step.section), lang), unit_name=unit_name, page=page,
-        total=len(plan.steps) + plan.pending_units, summary=summary, client_id=state["id"],
+        total=len(plan.steps) + plan.pending_units, summary=summary,
+        form_token=_page_cache.CSRF_SLOT, client_id=_page_cache.CLIENT_SLOT,
         questions_html=Markup("\n".join(f.html(required, error) for f in fields)),
         last=plan.is_last(page), honeypot=HONEYPOT_FIELD, known_answers=answers)
-    return body, status
+
+
+def _cache_key(wave: Wave, state: dict[str, Any], page: int) -> tuple[Any, ...] | None:
+    """The page cache key, or None when this page must be rendered afresh."""
+    if g.minyi_version_status == VersionStatus.DRAFT or signed_in() or "_flashes" in session:
+        return None
+    return _page_cache.page_key(wave.id, wave.name, g.minyi_version_sha, page, current_language(),
+                                request.cookies.get("minyi_large") == "1", request.full_path, state)
 
 
 def _load(wave_id: int) -> tuple[Wave, dict[str, Any]]:
@@ -92,12 +108,21 @@ def page(wave_id: int, page: int) -> Response | tuple[str, int]:
         return redirect(url_for("collect.thanks", wave_id=wave_id), code=303)
     if not wave.accepts_at(utcnow()):
         return closed_page(wave)
-    plan = _state.plan(db_session(), wave, state)
+    db = db_session()
+    key = _cache_key(wave, state, page)
+    if key is not None:
+        cached = _page_cache.get(key, units_of(db, wave))
+        if cached is not None:
+            return _page_cache.fill(cached, generate_csrf(), state["id"]), 200
+    plan = _state.plan(db, wave, state)
     if page >= len(plan.steps):
         return redirect(url_for("collect.page", wave_id=wave_id, page=len(plan.steps) - 1), code=303)
     step = plan.steps[page]
     values = state["r"].get(step.unit, {}) if step.unit else state["a"]
-    return _render(plan, state, page, dict(values), [])
+    html = _markup(plan, page, dict(values), [])
+    if key is not None:
+        _page_cache.put(key, plan.units, html)
+    return _page_cache.fill(html, generate_csrf(), state["id"]), 200
 
 
 @bp.post("/<int:wave_id>/p/<int:page>")
