@@ -43,6 +43,18 @@ class ImportReport:
     imported: int = 0
     skipped: int = 0
     submission_ids: list[int] = field(default_factory=list)
+    #: File rows of the imported interviews (one per rated unit, or one for an interview
+    #: that rates none).
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class ImportLayout:
+    """The columns of an interview file for one wave (DESIGN §11), for the upload page."""
+
+    respondent_questions: tuple[str, ...]
+    unit_questions: tuple[str, ...]
+    channels: tuple[str, ...] = IMPORT_CHANNELS
 
 
 @dataclass
@@ -80,6 +92,15 @@ def linkage_hash(secret: str, value: str) -> str | None:
         return None
     lowered = value.lower()
     return lowered if HMAC_HEX.fullmatch(lowered) else keyed_hash(secret, "linkage", value)
+
+
+def import_layout(session: Session, wave: Wave) -> ImportLayout:
+    """The question columns a file for ``wave`` may have, respondent questions first."""
+    definition = definition_of(session, wave.questionnaire_version_id)
+    return ImportLayout(
+        respondent_questions=tuple(q.name for q in definition.respondent_questions
+                                   if q.type != "note"),
+        unit_questions=tuple(q.name for q in definition.unit_questions if q.type != "note"))
 
 
 def import_interviews(session: Session, wave_id: int, filename: str, data: bytes, *,
@@ -142,6 +163,7 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
         report.submission_ids.append(submission_id)
     session.flush()
     report.imported = len(prepared)
+    report.rows = sum(item["rows"] for item in prepared)
     audit.record(session, actor, "submissions.import", "wave", wave.id,
                  new={"file": filename[:200], "imported": report.imported,
                       "skipped": report.skipped})
@@ -223,4 +245,5 @@ def _check_interview(definition: Definition, units: Any, interview: _Interview,
         "interview_id": interview.key, "channel": Channel(channel), "duration_s": duration,
         "design_weight": weight, "linkage_key": linkage_hash(secret, first.get("linkage_key", "")),
         "submitted_at": datetime.combine(day, time(12), SHANGHAI), "cleaned": result.cleaned,
+        "rows": len(interview.rows),
     }
