@@ -14,6 +14,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_ur
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from survey.sqlite_writers import WriterConnection
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -66,13 +68,21 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and writers
+    that take turns through a file lock (:mod:`survey.sqlite_writers`)."""
     if url.startswith("sqlite"):
         path = make_url(url).database
         if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 10, "factory": WriterConnection}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            lock_path = f"{path}-writers"
+
+            def _writers_lock(dbapi_connection: WriterConnection, _record: object) -> None:
+                dbapi_connection.lock_path = lock_path
+
+            event.listen(engine, "connect", _writers_lock)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
