@@ -5,8 +5,14 @@ the text size, the address (the language links point back to it) and the answers
 (skip logic, pre-filled values, the page count). Two citizens with the same answers see the same
 page, so the page is rendered once and reused; only the CSRF token and the submission id differ
 per citizen, and those are left as random placeholders in the cached markup and filled in on
-every request. Pages with errors, for signed-in staff, with flash messages or from a draft
-questionnaire version are never cached.
+every request.
+
+The answers enter the key as a hash that the signed session cookie carries (set whenever the
+answers are saved), so a page shown again needs no database query at all: the wave's name, state
+and dates come from a copy at most :data:`WAVE_TTL_S` old (a page may be shown for that long
+after the wave closed; saving and submitting always read the database). Cached pages expire with
+the units' cache (unit names). Pages with errors, for signed-in staff, with flash messages or from
+a draft questionnaire version are never cached.
 """
 
 from __future__ import annotations
@@ -14,42 +20,90 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from markupsafe import escape
+
+from survey.hashing import sha256_hex
+from survey.models import VersionStatus, Wave, WaveState
+from survey.submission_store import UNITS_TTL_S
 
 #: Placeholders of the per-citizen values: random per process, so no typed answer can hit them.
 CSRF_SLOT = f"csrf-{secrets.token_hex(12)}"
 CLIENT_SLOT = f"client-{secrets.token_hex(12)}"
 MAX_PAGES = 256
+WAVE_TTL_S = 1.0
 
-_pages: OrderedDict[tuple[Any, ...], tuple[object, str]] = OrderedDict()
+_pages: OrderedDict[tuple[Any, ...], tuple[float, str]] = OrderedDict()
+_waves: dict[tuple[str, int], tuple[float, WaveView]] = {}
 _lock = threading.Lock()
 
 
-def page_key(wave_id: int, wave_name: str, version_sha: str, page: int, language: str,
-             large_text: bool, path: str, state: dict[str, Any]) -> tuple[Any, ...]:
-    """The cache key of one rendered page (the state's answers, serialised canonically)."""
-    answers = json.dumps([state.get("a"), state.get("r"), state.get("i")], sort_keys=True,
-                         ensure_ascii=False, separators=(",", ":"))
-    return (wave_id, wave_name, version_sha, page, language, large_text, path, answers)
+@dataclass(frozen=True)
+class WaveView:
+    """What a cached page needs of its wave (the request's ORM object is not shared)."""
+
+    id: int
+    name: str
+    state: WaveState
+    opens_at: datetime
+    closes_at: datetime
+    version_sha: str
+    version_status: VersionStatus
+
+    @classmethod
+    def of(cls, wave: Wave, sha: str, status: VersionStatus) -> WaveView:
+        return cls(wave.id, wave.name, wave.state, wave.opens_at, wave.closes_at, sha, status)
+
+    def accepts_at(self, moment: datetime) -> bool:
+        return Wave.accepts_at(self, moment)  # type: ignore[arg-type]  # the model's rule
 
 
-def get(key: tuple[Any, ...], units: object) -> str | None:
-    """The cached page for ``key`` rendered with this very ``units`` object, or None."""
+def answers_hash(state: dict[str, Any]) -> str:
+    """The hash of everything in a survey state that shapes its pages."""
+    return sha256_hex(json.dumps([state.get("a"), state.get("r"), state.get("i")], sort_keys=True,
+                                 ensure_ascii=False, separators=(",", ":")))
+
+
+def page_key(database: str, wave: WaveView, page: int, language: str, large_text: bool,
+             path: str, answers: str) -> tuple[Any, ...]:
+    """The cache key of one rendered page (``answers``: :func:`answers_hash`)."""
+    return (database, wave.id, wave.name, wave.version_sha, page, language, large_text, path, answers)
+
+
+def recent_wave(database: str, wave_id: int) -> WaveView | None:
+    entry = _waves.get((database, wave_id))
+    return entry[1] if entry and entry[0] > time.monotonic() else None
+
+
+def remember_wave(database: str, view: WaveView) -> None:
+    with _lock:
+        if len(_waves) > 1000:
+            _waves.clear()
+        _waves[(database, view.id)] = (time.monotonic() + WAVE_TTL_S, view)
+
+
+def get(key: tuple[Any, ...]) -> str | None:
+    """The cached page for ``key`` (rendered with the placeholders), or None."""
     with _lock:
         entry = _pages.get(key)
-        if entry is None or entry[0] is not units:
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            del _pages[key]
             return None
         _pages.move_to_end(key)
         return entry[1]
 
 
-def put(key: tuple[Any, ...], units: object, html: str) -> None:
-    """Keep ``html`` (rendered with the placeholders) for ``key``; the oldest page goes first."""
+def put(key: tuple[Any, ...], html: str) -> None:
+    """Keep ``html`` for ``key``; the least recently used page goes first."""
     with _lock:
-        _pages[key] = (units, html)
+        _pages[key] = (time.monotonic() + UNITS_TTL_S, html)
         _pages.move_to_end(key)
         while len(_pages) > MAX_PAGES:
             _pages.popitem(last=False)
@@ -58,6 +112,7 @@ def put(key: tuple[Any, ...], units: object, html: str) -> None:
 def clear() -> None:
     with _lock:
         _pages.clear()
+        _waves.clear()
 
 
 def fill(html: str, csrf_token: str, client_id: str) -> str:

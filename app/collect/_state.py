@@ -20,6 +20,7 @@ from typing import Any
 from flask import g, session
 from sqlalchemy.orm import Session
 
+from app.collect._page_cache import answers_hash
 from app.database import db_session
 from survey.drafts import Step, rateable_units, survey_steps
 from survey.models import Invitation, VersionStatus, Wave
@@ -35,7 +36,7 @@ def new_state(wave_id: int, code: str | None = None, invitation_id: int | None =
             "c": code, "i": invitation_id, "a": {}, "r": {}, "hp": False, "done": None}
 
 
-def _reference(wave_id: int) -> dict[str, Any] | None:
+def reference(wave_id: int) -> dict[str, Any] | None:
     """What the session cookie holds for ``wave_id``: the token, or the finished submission."""
     ref = session.get(KEY)
     return ref if isinstance(ref, dict) and ref.get("w") == wave_id else None
@@ -51,7 +52,7 @@ def _resolve(wave_id: int, ref: dict[str, Any] | None, stored: Any) -> dict[str,
 
 def current(wave_id: int) -> dict[str, Any] | None:
     """This browser's state for ``wave_id`` (None: no survey started here)."""
-    ref = _reference(wave_id)
+    ref = reference(wave_id)
     token = ref.get("k") if ref and not ref.get("done") else None
     return _resolve(wave_id, ref, load_state(db_session(), token) if token else None)
 
@@ -59,7 +60,7 @@ def current(wave_id: int) -> dict[str, Any] | None:
 def wave_and_current(wave_id: int) -> tuple[Wave, str, VersionStatus, dict[str, Any] | None] | None:
     """The wave (with its version's hash and status) and this browser's state, in one query;
     None when there is no such wave."""
-    ref = _reference(wave_id)
+    ref = reference(wave_id)
     token = ref.get("k") if ref and not ref.get("done") else None
     loaded = load_wave_and_state(db_session(), wave_id, token)
     if loaded is None:
@@ -81,7 +82,8 @@ def store(state: dict[str, Any]) -> None:
     else:
         token = token or secrets.token_urlsafe(32)
         save_state(db, token, state["w"], state)
-        session[KEY] = {"w": state["w"], "k": token}
+        # the id and the answers' hash let a page shown again come from the page cache
+        session[KEY] = {"w": state["w"], "k": token, "id": state["id"], "h": answers_hash(state)}
     db.commit()
     session.modified = True
 

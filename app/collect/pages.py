@@ -28,7 +28,7 @@ from survey.db import utcnow
 from survey.drafts import page_questions, save_draft
 from survey.models import AccessMode, VersionStatus, Wave
 from survey.questionnaire import Question, validate_answers
-from survey.submissions import SubmissionRequest, submit, units_of
+from survey.submissions import SubmissionRequest, load_wave, submit
 
 HONEYPOT_FIELD = "website"
 MULTI_TYPES = ("select_multiple", "select_multiple_unit")
@@ -81,12 +81,34 @@ def _markup(plan: _state.Plan, page: int, values: dict[str, Any], errors: list[t
         last=plan.is_last(page), honeypot=HONEYPOT_FIELD, known_answers=answers)
 
 
-def _cache_key(wave: Wave, state: dict[str, Any], page: int) -> tuple[Any, ...] | None:
-    """The page cache key, or None when this page must be rendered afresh."""
-    if g.minyi_version_status == VersionStatus.DRAFT or signed_in() or "_flashes" in session:
+def _cacheable() -> bool:
+    return not signed_in() and "_flashes" not in session
+
+
+def _key(view: _page_cache.WaveView, page: int, answers: str) -> tuple[Any, ...]:
+    return _page_cache.page_key(str(current_app.extensions["minyi_engine"].url), view, page,
+                                current_language(), request.cookies.get("minyi_large") == "1",
+                                request.full_path, answers)
+
+
+def _cached_page(wave_id: int, page: int) -> str | None:
+    """The page from the cache, for a citizen whose cookie names the answers' hash; None when
+    it must be rendered (no hash, not cached, wave closed or unknown)."""
+    ref = _state.reference(wave_id)
+    if not ref or ref.get("done") or "h" not in ref or "id" not in ref or not _cacheable():
         return None
-    return _page_cache.page_key(wave.id, wave.name, g.minyi_version_sha, page, current_language(),
-                                request.cookies.get("minyi_large") == "1", request.full_path, state)
+    database = str(current_app.extensions["minyi_engine"].url)
+    view = _page_cache.recent_wave(database, wave_id)
+    if view is None:
+        loaded = load_wave(db_session(), wave_id)
+        if loaded is None:
+            return None
+        view = _page_cache.WaveView.of(*loaded)
+        _page_cache.remember_wave(database, view)
+    if view.version_status == VersionStatus.DRAFT or not view.accepts_at(utcnow()):
+        return None
+    html = _page_cache.get(_key(view, page, ref["h"]))
+    return None if html is None else _page_cache.fill(html, generate_csrf(), ref["id"])
 
 
 def _load(wave_id: int) -> tuple[Wave, dict[str, Any]]:
@@ -103,17 +125,19 @@ def _load(wave_id: int) -> tuple[Wave, dict[str, Any]]:
 @bp.get("/<int:wave_id>/p/<int:page>")
 def page(wave_id: int, page: int) -> Response | tuple[str, int]:
     """One page of the questionnaire, with the answers given so far."""
+    cached = _cached_page(wave_id, page)
+    if cached is not None:
+        return cached, 200
     wave, state = _load(wave_id)
     if state.get("done"):
         return redirect(url_for("collect.thanks", wave_id=wave_id), code=303)
     if not wave.accepts_at(utcnow()):
         return closed_page(wave)
     db = db_session()
-    key = _cache_key(wave, state, page)
-    if key is not None:
-        cached = _page_cache.get(key, units_of(db, wave))
-        if cached is not None:
-            return _page_cache.fill(cached, generate_csrf(), state["id"]), 200
+    view = _page_cache.WaveView.of(wave, g.minyi_version_sha, g.minyi_version_status)
+    key = None
+    if view.version_status != VersionStatus.DRAFT and _cacheable():
+        key = _key(view, page, _page_cache.answers_hash(state))
     plan = _state.plan(db, wave, state)
     if page >= len(plan.steps):
         return redirect(url_for("collect.page", wave_id=wave_id, page=len(plan.steps) - 1), code=303)
@@ -121,7 +145,7 @@ def page(wave_id: int, page: int) -> Response | tuple[str, int]:
     values = state["r"].get(step.unit, {}) if step.unit else state["a"]
     html = _markup(plan, page, dict(values), [])
     if key is not None:
-        _page_cache.put(key, plan.units, html)
+        _page_cache.put(key, html)
     return _page_cache.fill(html, generate_csrf(), state["id"]), 200
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from app.collect import _page_cache
-from survey.models import Wave
+from survey.models import Wave, WaveState
 from tests.collect.web import ABOUT, begin_open, post_page
 from tests.conftest import csrf_from
 
@@ -52,12 +53,36 @@ def test_citizens_share_a_page_only_when_their_answers_are_the_same(app, db, cit
     assert CSRF.search(ben_again).group(1) != CSRF.search(anna_page).group(1)
 
 
-def test_a_renamed_wave_shows_its_new_name_at_once(client, db, city):
+def test_a_page_shown_again_needs_no_database_query(app, client, db, city):
+    first_url = begin_open(client, city.waves["open"])
+    client.get(first_url)
+    statements: list[str] = []
+    engine = app.extensions["minyi_engine"]
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = client.get(first_url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert again.status_code == 200 and 'name="district"' in again.get_data(as_text=True)
+    assert statements == []
+
+
+def test_a_renamed_or_closed_wave_shows_once_its_copy_expires(client, db, city, monkeypatch):
+    monkeypatch.setattr(_page_cache, "WAVE_TTL_S", 0.05)
     first_url = begin_open(client, city.waves["open"])
     client.get(first_url)
     db.execute(update(Wave).where(Wave.id == city.waves["open"]).values(name="二〇二六年第四季度调查"))
     db.commit()
+    time.sleep(0.1)
     assert "二〇二六年第四季度调查" in client.get(first_url).get_data(as_text=True)
+    db.execute(update(Wave).where(Wave.id == city.waves["open"]).values(state=WaveState.CLOSED))
+    db.commit()
+    time.sleep(0.1)
+    assert client.get(first_url).status_code == 410
 
 
 def test_language_and_text_size_have_their_own_pages(client, db, city):
