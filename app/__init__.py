@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
+    _skip_limiter_middleware(app, limiter)
     # Flask-Login's own context processor loads the user for every template; ours passes the
     # lazy proxy, so a citizen's page never loads a user (see app.authz.signed_in).
     login_manager.init_app(app, add_context_processor=False)
@@ -83,6 +84,15 @@ def _init_extensions(app: Flask) -> None:
 
         return {"has_role": has_role, "signed_in": signed_in, "current_user": current_user, "Role": Role,
                 "url_map_endpoints": app.view_functions}
+
+
+def _skip_limiter_middleware(app: Flask, limiter: Any) -> None:
+    """Flask-Limiter checks every request in a ``before_request`` hook, for default and
+    application-wide limits. Minyi has none: each limit decorates its view and the decorator
+    checks it. The hook cost 0.07 ms a request, a sixth of a cached questionnaire page."""
+    manager = limiter.limit_manager
+    if not manager.default_limits and not manager.application_limits:
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -177,7 +177,7 @@ def _lookup(session: Session, wave: Wave, client_id: str | None, code: object, s
             device_hash: str | None, source_hash: str | None, now: datetime) -> _Lookup:
     """Every fact the checks need, in one round trip (absent keys match nothing)."""
     valid_code = isinstance(code, str) and bool(code.strip()) and len(code) <= MAX_CODE_LENGTH
-    row = session.execute(_LOOKUP, {
+    row = session.connection().execute(_LOOKUP, {
         "wave": wave.id, "client": client_id or "",
         "code": code_hash(secret, code) if valid_code else "",  # type: ignore[arg-type]
         "device": device_hash or "", "source": source_hash or "",
@@ -293,7 +293,7 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
         if invitation_id is not None:
             # the day only: an exact instant would join the code to the answers by time
             used_on = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            consumed = session.execute(_CONSUME, {"invitation": invitation_id, "now": used_on})
+            consumed = session.connection().execute(_CONSUME, {"invitation": invitation_id, "now": used_on})
             if consumed.rowcount != 1:
                 session.rollback()
                 return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
@@ -302,7 +302,7 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
             session, wave, definition, units, client_id=client_id, body_hash=body_hash,
             cleaned=result.cleaned, channel=request.channel, started_at=started_at,
             submitted_at=now, duration_s=duration, source_hash=source_hash, flags=flags)
-        session.execute(_INSERT_PARTICIPATION, {
+        session.connection().execute(_INSERT_PARTICIPATION, {
             "wave_id": wave.id, "invitation_id": invitation_id,
             "device_hash": device_hash, "recorded_on": now.date()})
         if facts.has_draft:  # a saved draft must not outlive the submission (it names the invitation)
