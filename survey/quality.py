@@ -17,6 +17,7 @@ from survey.errors import InvalidTransition, NotFound, ValidationFailed
 from survey.i18n import _
 from survey.models import QualityReview, ReviewAction, Submission, SubmissionStatus, Wave
 from survey.questionnaire import Definition
+from survey.wave_facts import WaveFacts
 
 SPEEDING = "SPEEDING"
 STRAIGHTLINE = "STRAIGHTLINE"
@@ -35,8 +36,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 SYSTEM_ACTOR = "system"
 
 
-def wave_setting(wave: Wave, key: str) -> Any:
-    return (wave.settings or {}).get(key, DEFAULT_SETTINGS[key])
+def wave_setting(wave: Wave | WaveFacts, key: str) -> Any:
+    return setting(wave.settings, key)
+
+
+def setting(settings: Mapping[str, Any] | None, key: str) -> Any:
+    """``key`` of a wave's ``settings``, or its default."""
+    return (settings or {}).get(key, DEFAULT_SETTINGS[key])
 
 
 def straightlined(definition: Definition, ratings: Mapping[str, Mapping[str, Any]]) -> bool:
@@ -55,7 +61,7 @@ def straightlined(definition: Definition, ratings: Mapping[str, Mapping[str, Any
 
 def submission_flags(
     definition: Definition,
-    wave: Wave,
+    wave: Wave | WaveFacts,
     ratings: Mapping[str, Mapping[str, Any]],
     *,
     duration_s: float | None,
@@ -80,7 +86,7 @@ def submission_flags(
     return flags
 
 
-def quarantines(wave: Wave, flags: Iterable[str]) -> bool:
+def quarantines(wave: Wave | WaveFacts, flags: Iterable[str]) -> bool:
     """Whether ``flags`` quarantine a submission under the wave's rules (HONEYPOT always does)."""
     rule = set(wave_setting(wave, "quarantine_flags")) | {HONEYPOT}
     return bool(rule.intersection(flags))

@@ -33,6 +33,7 @@ from survey.models import (
 )
 from survey.quality import SYSTEM_ACTOR, quarantines
 from survey.questionnaire import Definition, parse_definition
+from survey.wave_facts import WaveFacts
 
 UNITS_TTL_S = 30.0
 _DEFINITIONS: dict[str, Definition] = {}
@@ -75,7 +76,7 @@ def definition_of(session: Session, version_id: int, sha: str | None = None,
     return definition
 
 
-def units_of(session: Session, wave: Wave | int) -> WaveUnits:
+def units_of(session: Session, wave: Wave | WaveFacts | int) -> WaveUnits:
     """The wave's units by code. Cached per wave for :data:`UNITS_TTL_S` seconds (the list is
     read on every page and submission and changes only when an administrator edits the wave)."""
     if isinstance(wave, int):
@@ -102,7 +103,7 @@ def units_of(session: Session, wave: Wave | int) -> WaveUnits:
 
 def store_submission(
     session: Session,
-    wave: Wave,
+    wave: Wave | WaveFacts,
     definition: Definition,
     units: WaveUnits,
     *,

@@ -12,7 +12,7 @@ must change one row, and the unique ``(wave_id, client_submission_id)`` backs id
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,13 +29,11 @@ from survey.models import (
     Draft,
     Invitation,
     Participation,
-    QuestionnaireVersion,
     Submission,
     Unit,
-    VersionStatus,
     Wave,
 )
-from survey.quality import submission_flags, wave_setting
+from survey.quality import setting, submission_flags
 from survey.questionnaire import Definition, validate_answers
 from survey.submission_store import (  # noqa: F401  (re-exported for the web layer)
     WaveUnits,
@@ -43,6 +41,7 @@ from survey.submission_store import (  # noqa: F401  (re-exported for the web la
     store_submission,
     units_of,
 )
+from survey.wave_facts import COLUMNS, WaveFacts, facts_query
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_CODE_LENGTH = 128
@@ -55,9 +54,7 @@ _CONSUME = (update(Invitation.__table__)
                    Invitation.__table__.c.revoked_at.is_(None))
             .values(used_at=bindparam("now")))
 _INSERT_PARTICIPATION = insert(Participation.__table__)
-_LOAD_WAVE = (select(Wave, QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status)
-              .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
-              .where(Wave.id == bindparam("wave")))
+_LOAD_WAVE = facts_query().where(Wave.__table__.c.id == bindparam("wave"))
 _DELETE_DRAFT = delete(Draft.__table__).where(Draft.__table__.c.invitation_id == bindparam("invitation"))
 
 
@@ -126,7 +123,7 @@ def _parse_time(value: object) -> tuple[datetime | None, str | None]:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), None
 
 
-def refuse_closed(wave: Wave | None, now: datetime) -> SubmissionResult | None:
+def refuse_closed(wave: Wave | WaveFacts | None, now: datetime) -> SubmissionResult | None:
     if wave is None or not wave.accepts_at(now):
         return SubmissionResult(410, "closed", message=_("This survey is not open."))
     return None
@@ -148,7 +145,8 @@ class _Lookup:
 
 
 def _lookup_statement() -> Any:
-    """Replay, invitation, draft, device and burst facts as scalar subqueries of one SELECT."""
+    """The wave (:class:`WaveFacts`) with the replay, invitation, draft, device and burst facts
+    as scalar subqueries, in one SELECT (no row: no such wave)."""
     s, i, d, p = (Submission.__table__.c, Invitation.__table__.c, Draft.__table__.c,
                   Participation.__table__.c)
     wave = bindparam("wave")
@@ -157,7 +155,7 @@ def _lookup_statement() -> Any:
     burst = (select(s.id).where(s.wave_id == wave, s.source_hash == bindparam("source"),
                                 s.submitted_at >= bindparam("since", type_=s.submitted_at.type))
              .limit(bindparam("limit")).subquery())
-    return select(
+    return facts_query(
         select(s.id).where(replay).scalar_subquery(),
         select(s.body_sha256).where(replay).scalar_subquery(),
         select(i.id).where(invite).scalar_subquery(),
@@ -167,32 +165,55 @@ def _lookup_statement() -> Any:
         exists().where(d.invitation_id == select(i.id).where(invite).scalar_subquery()),
         exists().where(p.wave_id == wave, p.device_hash == bindparam("device")),
         select(func.count()).select_from(burst).scalar_subquery(),
-    )
+    ).where(Wave.__table__.c.id == wave)
 
 
 _LOOKUP = _lookup_statement()
+_SETTINGS = select(Wave.__table__.c.settings).where(Wave.__table__.c.id == bindparam("wave"))
+#: The settings each wave had at its last submission in this process, per database: the burst
+#: window and limit are parameters of the query that also reads the current settings.
+_LAST_SETTINGS: dict[tuple[str, int], dict[str, Any]] = {}
 
 
-def _lookup(session: Session, wave: Wave, client_id: str | None, code: object, secret: str,
-            device_hash: str | None, source_hash: str | None, now: datetime) -> _Lookup:
-    """Every fact the checks need, in one round trip (absent keys match nothing)."""
+def forget_last_settings() -> None:
+    """Forget the remembered settings (a database was emptied and filled again, as in tests)."""
+    _LAST_SETTINGS.clear()
+
+
+def _lookup(session: Session, wave_id: int, client_id: str | None, code: object, secret: str,
+            device_hash: str | None, source_hash: str | None, now: datetime
+            ) -> tuple[WaveFacts, _Lookup] | None:
+    """The wave and every fact the checks need, in one round trip (absent keys match nothing);
+    None when there is no such wave."""
     valid_code = isinstance(code, str) and bool(code.strip()) and len(code) <= MAX_CODE_LENGTH
-    row = session.connection().execute(_LOOKUP, {
-        "wave": wave.id, "client": client_id or "",
+    conn = session.connection()
+    key = (str(conn.engine.url), wave_id)
+    settings = _LAST_SETTINGS.get(key)
+    if settings is None:
+        settings = conn.execute(_SETTINGS, {"wave": wave_id}).scalar() or {}
+    row = conn.execute(_LOOKUP, {
+        "wave": wave_id, "client": client_id or "",
         "code": code_hash(secret, code) if valid_code else "",  # type: ignore[arg-type]
         "device": device_hash or "", "source": source_hash or "",
-        "since": now - timedelta(seconds=float(wave_setting(wave, "burst_window_s"))),
-        "limit": int(wave_setting(wave, "burst_limit")) + 1,
-    }).one()
-    return _Lookup(row[0] if client_id else None, row[1], row[2], row[3], row[4], row[5],
-                   bool(row[6]), bool(row[7]) and device_hash is not None,
-                   int(row[8] or 0) if source_hash else 0)
+        "since": now - timedelta(seconds=float(setting(settings, "burst_window_s"))),
+        "limit": int(setting(settings, "burst_limit")) + 1,
+    }).first()
+    if row is None:
+        return None
+    wave = WaveFacts.from_row(row)
+    if len(_LAST_SETTINGS) > 1000:
+        _LAST_SETTINGS.clear()
+    _LAST_SETTINGS[key] = wave.settings or {}
+    row = row[len(COLUMNS):]
+    return wave, _Lookup(row[0] if client_id else None, row[1], row[2], row[3], row[4], row[5],
+                         bool(row[6]), bool(row[7]) and device_hash is not None,
+                         int(row[8] or 0) if source_hash else 0)
 
 
-def load_wave(session: Session, wave_id: int) -> tuple[Wave, str, VersionStatus] | None:
+def load_wave(session: Session, wave_id: int) -> WaveFacts | None:
     """The wave with its questionnaire version's hash and status (for :func:`definition_of`)."""
-    row = session.execute(_LOAD_WAVE, {"wave": wave_id}).first()
-    return (row[0], row[1], row[2]) if row else None
+    row = session.connection().execute(_LOAD_WAVE, {"wave": wave_id}).first()
+    return WaveFacts.from_row(row) if row else None
 
 
 def _replay_result(lookup: _Lookup, body_hash: str) -> SubmissionResult | None:
@@ -207,8 +228,9 @@ def _replay_result(lookup: _Lookup, body_hash: str) -> SubmissionResult | None:
 def submit(session: Session, request: SubmissionRequest, now: datetime | None = None) -> SubmissionResult:
     """Check and store one submission (DESIGN §6); flushes, the caller commits on ``ok``.
 
-    The facts are read up front (two queries); the decisions follow the contract's order. On a
-    lost race (unique constraint) the session is rolled back and the replay lookup re-run.
+    The wave and the facts are read up front (one query); the decisions follow the contract's
+    order. On a lost race (unique constraint) the session is rolled back and the replay lookup
+    re-run.
     """
     now = now or datetime.now(UTC)
     body = request.body
@@ -216,17 +238,17 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
     client_id = body.get("client_submission_id") if is_object else None
     client_id_ok = isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id) is not None
     body_hash = body_sha256(body) if is_object else ""
-    loaded = load_wave(session, request.wave_id)
-    if loaded is None:  # no wave: nothing can have been stored in it either
-        return SubmissionResult(410, "closed", message=_("This survey is not open."))
-    wave, sha, version_status = loaded
-    device_hash = None
-    if request.device and wave.access == AccessMode.OPEN:  # one response per device: open links
-        device_hash = keyed_hash(request.secret, "device", request.device)
+    device_hash = keyed_hash(request.secret, "device", request.device) if request.device else None
     source_hash = keyed_hash(request.secret, "source", request.source) if request.source else None
     code = body.get("invitation_code") if is_object else None
-    facts = _lookup(session, wave, client_id if client_id_ok else None, code, request.secret,
-                    device_hash, source_hash, now)
+    loaded = _lookup(session, request.wave_id, client_id if client_id_ok else None, code,
+                     request.secret, device_hash, source_hash, now)
+    if loaded is None:  # no wave: nothing can have been stored in it either
+        return SubmissionResult(410, "closed", message=_("This survey is not open."))
+    wave, facts = loaded
+    if wave.access != AccessMode.OPEN:  # one response per device: open links only
+        device_hash = None
+        facts = replace(facts, device_used=False)
     replay = _replay_result(facts, body_hash)
     if replay:
         return replay
@@ -248,7 +270,8 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
         return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
             SubmissionResult(409, "device", message=_(
                 "A response to this survey was already sent from this device."))
-    definition = definition_of(session, wave.questionnaire_version_id, sha, version_status)
+    definition = definition_of(session, wave.questionnaire_version_id, wave.version_sha,
+                               wave.version_status)
     return _validate_and_store(session, request, wave, definition, facts, body,
                                client_id if client_id_ok else None, body_hash, device_hash,
                                source_hash, now)
@@ -259,7 +282,7 @@ def _device_used(session: Session, wave_id: int, device_hash: str) -> bool:
         Participation.wave_id == wave_id, Participation.device_hash == device_hash)) is not None
 
 
-def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave,
+def _validate_and_store(session: Session, request: SubmissionRequest, wave: WaveFacts,
                         definition: Definition, facts: _Lookup, body: dict[str, Any],
                         client_id: str | None, body_hash: str, device_hash: str | None,
                         source_hash: str | None, now: datetime) -> SubmissionResult:

@@ -22,15 +22,13 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from markupsafe import escape
 
 from survey.hashing import sha256_hex
-from survey.models import VersionStatus, Wave, WaveState
 from survey.submission_store import UNITS_TTL_S
+from survey.wave_facts import WaveFacts
 
 #: Placeholders of the per-citizen values: random per process, so no typed answer can hit them.
 CSRF_SLOT = f"csrf-{secrets.token_hex(12)}"
@@ -39,28 +37,8 @@ MAX_PAGES = 256
 WAVE_TTL_S = 1.0
 
 _pages: OrderedDict[tuple[Any, ...], tuple[float, str]] = OrderedDict()
-_waves: dict[tuple[str, int], tuple[float, WaveView]] = {}
+_waves: dict[tuple[str, int], tuple[float, WaveFacts]] = {}
 _lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class WaveView:
-    """What a cached page needs of its wave (the request's ORM object is not shared)."""
-
-    id: int
-    name: str
-    state: WaveState
-    opens_at: datetime
-    closes_at: datetime
-    version_sha: str
-    version_status: VersionStatus
-
-    @classmethod
-    def of(cls, wave: Wave, sha: str, status: VersionStatus) -> WaveView:
-        return cls(wave.id, wave.name, wave.state, wave.opens_at, wave.closes_at, sha, status)
-
-    def accepts_at(self, moment: datetime) -> bool:
-        return Wave.accepts_at(self, moment)  # type: ignore[arg-type]  # the model's rule
 
 
 def answers_hash(state: dict[str, Any]) -> str:
@@ -69,18 +47,18 @@ def answers_hash(state: dict[str, Any]) -> str:
                                  ensure_ascii=False, separators=(",", ":")))
 
 
-def page_key(database: str, wave: WaveView, page: int, language: str, large_text: bool,
+def page_key(database: str, wave: WaveFacts, page: int, language: str, large_text: bool,
              path: str, answers: str) -> tuple[Any, ...]:
     """The cache key of one rendered page (``answers``: :func:`answers_hash`)."""
     return (database, wave.id, wave.name, wave.version_sha, page, language, large_text, path, answers)
 
 
-def recent_wave(database: str, wave_id: int) -> WaveView | None:
+def recent_wave(database: str, wave_id: int) -> WaveFacts | None:
     entry = _waves.get((database, wave_id))
     return entry[1] if entry and entry[0] > time.monotonic() else None
 
 
-def remember_wave(database: str, view: WaveView) -> None:
+def remember_wave(database: str, view: WaveFacts) -> None:
     with _lock:
         if len(_waves) > 1000:
             _waves.clear()

@@ -29,6 +29,7 @@ from survey.drafts import page_questions, save_draft
 from survey.models import AccessMode, VersionStatus, Wave
 from survey.questionnaire import Question, validate_answers
 from survey.submissions import SubmissionRequest, load_wave, submit
+from survey.wave_facts import WaveFacts
 
 HONEYPOT_FIELD = "website"
 MULTI_TYPES = ("select_multiple", "select_multiple_unit")
@@ -85,7 +86,7 @@ def _cacheable() -> bool:
     return not signed_in() and "_flashes" not in session
 
 
-def _key(view: _page_cache.WaveView, page: int, answers: str) -> tuple[Any, ...]:
+def _key(view: WaveFacts, page: int, answers: str) -> tuple[Any, ...]:
     return _page_cache.page_key(str(current_app.extensions["minyi_engine"].url), view, page,
                                 current_language(), request.cookies.get("minyi_large") == "1",
                                 request.full_path, answers)
@@ -100,10 +101,9 @@ def _cached_page(wave_id: int, page: int) -> str | None:
     database = str(current_app.extensions["minyi_engine"].url)
     view = _page_cache.recent_wave(database, wave_id)
     if view is None:
-        loaded = load_wave(db_session(), wave_id)
-        if loaded is None:
+        view = load_wave(db_session(), wave_id)
+        if view is None:
             return None
-        view = _page_cache.WaveView.of(*loaded)
         _page_cache.remember_wave(database, view)
     if view.version_status == VersionStatus.DRAFT or not view.accepts_at(utcnow()):
         return None
@@ -134,7 +134,7 @@ def page(wave_id: int, page: int) -> Response | tuple[str, int]:
     if not wave.accepts_at(utcnow()):
         return closed_page(wave)
     db = db_session()
-    view = _page_cache.WaveView.of(wave, g.minyi_version_sha, g.minyi_version_status)
+    view = WaveFacts.of(wave, g.minyi_version_sha, g.minyi_version_status)
     key = None
     if view.version_status != VersionStatus.DRAFT and _cacheable():
         key = _key(view, page, _page_cache.answers_hash(state))
