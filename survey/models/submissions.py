@@ -53,6 +53,8 @@ class Submission(Base):
         UniqueConstraint("wave_id", "client_submission_id"),
         UniqueConstraint("wave_id", "interview_id"),
         Index("ix_submission_wave_status", "wave_id", "status"),
+        # burst detection counts a source's recent submissions to the wave at every submission
+        Index("ix_submission_burst", "wave_id", "source_hash", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
