@@ -312,11 +312,12 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
     flags = submission_flags(definition, wave, result.ratings, duration_s=duration,
                              recent_from_source=facts.recent_from_source if source_hash else None,
                              duplicate=False, honeypot=request.honeypot)
+    conn = session.connection()
     try:
         if invitation_id is not None:
             # the day only: an exact instant would join the code to the answers by time
             used_on = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            consumed = session.connection().execute(_CONSUME, {"invitation": invitation_id, "now": used_on})
+            consumed = conn.execute(_CONSUME, {"invitation": invitation_id, "now": used_on})
             if consumed.rowcount != 1:
                 session.rollback()
                 return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
@@ -325,7 +326,7 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
             session, wave, definition, units, client_id=client_id, body_hash=body_hash,
             cleaned=result.cleaned, channel=request.channel, started_at=started_at,
             submitted_at=now, duration_s=duration, source_hash=source_hash, flags=flags)
-        session.connection().execute(_INSERT_PARTICIPATION, {
+        conn.execute(_INSERT_PARTICIPATION, {
             "wave_id": wave.id, "invitation_id": invitation_id,
             "device_hash": device_hash, "recorded_on": now.date()})
         if facts.has_draft:  # a saved draft must not outlive the submission (it names the invitation)

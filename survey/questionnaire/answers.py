@@ -7,7 +7,7 @@ questions that are not relevant (skip logic) or not asked (after a screen-out) a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,13 +124,15 @@ class _Run:
         return cleaned
 
     def unknown(self, raw: Mapping[str, Any], known: Collection[str], prefix: str, *,
-                elsewhere: Collection[str], hint: str) -> None:
+                elsewhere: Collection[str], hint: Callable[[], str]) -> None:
+        """Report answers to questions not in ``known`` (``hint()`` for those in ``elsewhere``;
+        a callable, so a valid submission translates nothing)."""
         for key in raw:
             if key in known:
                 continue
             path = prefix + str(key)
             if key in elsewhere:
-                self.error(path, hint)
+                self.error(path, hint())
             else:
                 self.error(path, _("Unknown question %(name)s.", name=str(key)[:80]))
 
@@ -172,7 +174,7 @@ def validate_answers(
     env: dict[str, Any] = {}
     result.answers = run.block(respondent, answers, env, "", screen=True)
     run.unknown(answers, {q.name for q in respondent}, "", elsewhere={q.name for q in unit_qs},
-                hint=_("This question is asked for each unit: send it under ratings."))
+                hint=lambda: _("This question is asked for each unit: send it under ratings."))
     result.rateable_units = [] if result.screened_out else _rateable(
         definition, result.answers, invitation_district, allowed_units, ratings)
     for code in ratings:
@@ -191,7 +193,7 @@ def validate_answers(
         unit_env = dict(result.answers)
         result.ratings[code] = run.block(unit_qs, raw, unit_env, prefix, screen=False)
         run.unknown(raw, {q.name for q in unit_qs}, prefix, elsewhere={q.name for q in respondent},
-                    hint=_("This question is asked once, not per unit: send it under answers."))
+                    hint=lambda: _("This question is asked once, not per unit: send it under answers."))
     return result
 
 
