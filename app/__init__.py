@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(environ))
     if test_config:
         app.config.from_mapping(test_config)
+    from app.sessions import CachedSignerSessionInterface
+
+    app.session_interface = CachedSignerSessionInterface()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
         str(PROJECT_ROOT / "translations" / area) for area in TRANSLATION_AREAS
     )

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
-from flask_limiter.errors import RateLimitExceeded
+from flask_babel import gettext as _
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from app.api import bp
-from app.collect._shared import device_cookie, source_per_wave, submit_rate_limit
+from app.collect._shared import device_cookie, limit_per_source_and_wave
 from app.database import db_session
-from app.extensions import limiter
 from app.i18n import current_language
 from survey.submissions import SubmissionRequest, submit
 
 
 @bp.post("/waves/<int:wave_id>/submissions")
-@limiter.limit(submit_rate_limit, key_func=source_per_wave)
+@limit_per_source_and_wave
 def create_submission(wave_id: int) -> tuple[Response, int]:
     """Store one submission; 201 new, 200 replay, 409/422/403/410 refused (nothing stored)."""
     session = db_session()
@@ -32,11 +32,11 @@ def create_submission(wave_id: int) -> tuple[Response, int]:
     return jsonify(error=result.reason, message=result.message), result.status
 
 
-@bp.errorhandler(RateLimitExceeded)
-def _too_many(error: RateLimitExceeded) -> Response:
-    """429 as JSON for API clients (the limiter adds Retry-After)."""
+@bp.errorhandler(TooManyRequests)
+def _too_many(error: TooManyRequests) -> Response:
+    """429 as JSON for API clients, with the Retry-After header of the limit."""
     response = error.get_response()
-    response.set_data(jsonify(error="rate_limited", message=str(error.description)).get_data())
+    response.set_data(jsonify(error="rate_limited", message=_(
+        "Too many requests. Please wait a moment and try again.")).get_data())
     response.content_type = "application/json"
     return response
-

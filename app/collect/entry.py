@@ -10,12 +10,10 @@ from app.collect import _state, bp
 from app.collect._shared import (
     DEVICE_COOKIE,
     device_cookie,
+    limit_per_source_and_wave,
     new_device_id,
-    source_per_wave,
-    submit_rate_limit,
 )
 from app.database import db_session
-from app.extensions import limiter
 from app.i18n import safe_next
 from survey.db import utcnow
 from survey.drafts import load_draft
@@ -108,7 +106,7 @@ def _enter(code: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/code")
-@limiter.limit(submit_rate_limit, key_func=source_per_wave)
+@limit_per_source_and_wave
 def enter_code() -> Response | tuple[str, int]:
     """The code typed on the home page."""
     code = request.form.get("code", "")
@@ -119,7 +117,7 @@ def enter_code() -> Response | tuple[str, int]:
 
 
 @bp.get("/code/<path:code>")
-@limiter.limit(submit_rate_limit, key_func=source_per_wave)
+@limit_per_source_and_wave
 def code_link(code: str) -> Response | tuple[str, int]:
     """The link printed as a QR code on an invitation letter."""
     return _enter(code)

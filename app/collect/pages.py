@@ -19,10 +19,9 @@ from werkzeug.wrappers import Response
 from app.authz import signed_in
 from app.collect import _page_cache, _state, bp
 from app.collect._fields import field_views
-from app.collect._shared import device_cookie, source_per_wave, submit_rate_limit
+from app.collect._shared import device_cookie, limit_per_source_and_wave
 from app.collect.entry import closed_page, message_page
 from app.database import db_session
-from app.extensions import limiter
 from app.i18n import current_language
 from survey.db import utcnow
 from survey.drafts import page_questions, save_draft
@@ -150,7 +149,7 @@ def page(wave_id: int, page: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/<int:wave_id>/p/<int:page>")
-@limiter.limit(submit_rate_limit, key_func=source_per_wave)
+@limit_per_source_and_wave
 def save_page(wave_id: int, page: int) -> Response | tuple[str, int]:
     """Validate and keep one page; after the last page, submit (303 to thanks)."""
     wave, state = _load(wave_id)
