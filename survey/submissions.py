@@ -145,27 +145,25 @@ class _Lookup:
 
 
 def _lookup_statement() -> Any:
-    """The wave (:class:`WaveFacts`) with the replay, invitation, draft, device and burst facts
-    as scalar subqueries, in one SELECT (no row: no such wave)."""
+    """The wave (:class:`WaveFacts`) joined to the replayed submission and the invitation (each
+    unique, so one row at most), with the draft, device and burst facts as subqueries, in one
+    SELECT (no row: no such wave)."""
     s, i, d, p = (Submission.__table__.c, Invitation.__table__.c, Draft.__table__.c,
                   Participation.__table__.c)
     wave = bindparam("wave")
-    replay = (s.wave_id == wave) & (s.client_submission_id == bindparam("client"))
-    invite = (i.wave_id == wave) & (i.code_hash == bindparam("code"))
     burst = (select(s.id).where(s.wave_id == wave, s.source_hash == bindparam("source"),
                                 s.submitted_at >= bindparam("since", type_=s.submitted_at.type))
              .limit(bindparam("limit")).subquery())
-    return facts_query(
-        select(s.id).where(replay).scalar_subquery(),
-        select(s.body_sha256).where(replay).scalar_subquery(),
-        select(i.id).where(invite).scalar_subquery(),
-        select(i.used_at).where(invite).scalar_subquery(),
-        select(i.revoked_at).where(invite).scalar_subquery(),
-        select(i.district_unit_id).where(invite).scalar_subquery(),
-        exists().where(d.invitation_id == select(i.id).where(invite).scalar_subquery()),
+    return (facts_query(
+        s.id, s.body_sha256, i.id, i.used_at, i.revoked_at, i.district_unit_id,
+        exists().where(d.invitation_id == i.id),
         exists().where(p.wave_id == wave, p.device_hash == bindparam("device")),
         select(func.count()).select_from(burst).scalar_subquery(),
-    ).where(Wave.__table__.c.id == wave)
+    ).outerjoin(Submission.__table__,
+                (s.wave_id == Wave.__table__.c.id) & (s.client_submission_id == bindparam("client")))
+     .outerjoin(Invitation.__table__,
+                (i.wave_id == Wave.__table__.c.id) & (i.code_hash == bindparam("code")))
+     .where(Wave.__table__.c.id == wave))
 
 
 _LOOKUP = _lookup_statement()
