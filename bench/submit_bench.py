@@ -9,11 +9,14 @@ flags computed, SQLite in WAL mode with ``synchronous=FULL``. Loads come from a 
 (b) valid JSON API submissions, each with its own invitation code and client_submission_id.
 
 In the same run the same loads hit a minimal Flask + SQLAlchemy app (the baseline): a 6 KB form
-page and a one-row insert endpoint, on the same database settings. Reported: throughput, p50/p99
+page and a one-row insert endpoint, on the same database settings. Both servers run side by side
+and each Minyi load is followed at once by the baseline's, so both meet the machine in the same
+state. Reported: throughput, p50/p99
 latency and worker CPU ms per request (psutil on the gunicorn workers). Repeated on PostgreSQL
 (a throw-away database on 127.0.0.1:5432). Between runs TIME_WAIT sockets
 are left to drain. Run: ``.venv/bin/python bench/submit_bench.py``; the last line is a summary.
-``SUBMIT_BENCH_ONLY=sqlite`` skips PostgreSQL, ``SUBMIT_BENCH_SECONDS`` shortens the loads.
+``SUBMIT_BENCH_ONLY=sqlite`` skips PostgreSQL, ``SUBMIT_BENCH_SECONDS`` shortens the loads,
+``SUBMIT_BENCH_ROUNDS=n`` repeats every load n times and reports the medians.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +45,8 @@ import psutil  # noqa: E402
 SECRET = "bench-secret-0123456789abcdef0123"
 DURATION_S = int(os.environ.get("SUBMIT_BENCH_SECONDS", "20"))  # 20 s; override for a smoke run
 CONNECTIONS = 2
-N_CODES = 40_000
+ROUNDS = int(os.environ.get("SUBMIT_BENCH_ROUNDS", "1"))  # each round: every load once
+CODES_PER_ROUND = 40_000
 DRAIN_S = int(os.environ.get("SUBMIT_BENCH_DRAIN", "8"))
 VENV_BIN = Path(sys.executable).parent
 
@@ -95,11 +100,12 @@ def baseline_app():  # pragma: no cover - run by gunicorn
 
 
 # -------------------------------------------------------------------------------------------
-# Fixtures: a migrated database with the demo city, an invitation wave and N_CODES codes
+# Fixtures: a migrated database with the demo city, an invitation wave and its codes
 
 
-def prepare_database(url: str) -> tuple[int, int, Path]:
-    """Seed the demo city plus an invitation wave; returns (open wave, invitation wave, codes file)."""
+def prepare_database(url: str, rounds: int = 1) -> tuple[int, int, list[Path]]:
+    """Seed the demo city plus an invitation wave; returns (open wave, invitation wave, one
+    file of unused codes per round)."""
     from sqlalchemy import insert
 
     from survey.db import make_engine, make_session_factory
@@ -121,7 +127,7 @@ def prepare_database(url: str) -> tuple[int, int, Path]:
                 settings={"min_duration_s": 60}, created_by="bench", units=list(open_wave.units))
     session.add(wave)
     session.flush()
-    codes = [f"BENCH{i:07d}" for i in range(N_CODES)]
+    codes = [f"BENCH{i:07d}" for i in range(CODES_PER_ROUND * rounds)]
     session.execute(insert(Invitation), [
         {"wave_id": wave.id, "code_hash": invitation_code_hash(SECRET, c), "issued_at": now}
         for c in codes])
@@ -129,9 +135,12 @@ def prepare_database(url: str) -> tuple[int, int, Path]:
     ids = (open_wave.id, wave.id)
     session.close()
     engine.dispose()
-    path = Path(tempfile.mkstemp(prefix="codes-", suffix=".txt")[1])
-    path.write_text("\n".join(codes) + "\n")
-    return ids[0], ids[1], path
+    paths = []
+    for r in range(rounds):
+        path = Path(tempfile.mkstemp(prefix="codes-", suffix=".txt")[1])
+        path.write_text("\n".join(codes[r * CODES_PER_ROUND:(r + 1) * CODES_PER_ROUND]) + "\n")
+        paths.append(path)
+    return ids[0], ids[1], paths
 
 
 # -------------------------------------------------------------------------------------------
@@ -223,8 +232,9 @@ end
 """
 
 
-def submission_template(wave_id: int) -> str:
-    """The body (a %-format with thread, counter and code) of a valid demo-questionnaire answer."""
+def submission_template(wave_id: int, tag: str = "") -> str:
+    """The body (a %-format with thread, counter and code) of a valid demo-questionnaire answer;
+    ``tag`` keeps the submission ids of one round apart from another's."""
     started = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     rating = {"sat_overall": "4", "sat_attitude": "5", "sat_efficiency": "3", "sat_integrity": "4",
               "sat_openness": "9", "comment": "办事效率还可以"}
@@ -233,7 +243,7 @@ def submission_template(wave_id: int) -> str:
                         "departments": ["E01"]},
             "ratings": {"D01": rating, "E01": dict(rating, sat_overall="3")}}
     text = json.dumps(body, ensure_ascii=False).replace("%", "%%")
-    return text.replace("bench-TID-N", "bench-%d-%d").replace('"CODE"', '"%s"')
+    return text.replace("bench-TID-N", f"bench{tag}-%d-%d").replace('"CODE"', '"%s"')
 
 
 def run_wrk(label: str, server: Server, path: str, *, body: str | None = None,
@@ -292,42 +302,44 @@ def count_rows(url: str, table: str, where: str = "") -> int:
 
 
 def bench_backend(name: str, url: str, baseline_url: str, *, pages: bool) -> list[Load]:
-    open_wave, invite_wave, codes = prepare_database(url)
+    """Minyi and the baseline run side by side; each Minyi load is followed at once by the same
+    load on the baseline, so that both meet the machine in the same state (a shared machine's
+    speed drifts by more than ten per cent within minutes)."""
+    open_wave, invite_wave, code_files = prepare_database(url, ROUNDS)
+    baseline_schema(baseline_url)
     env = {"MINYI_ENV": "production", "MINYI_SECRET_KEY": SECRET, "MINYI_DATABASE_URL": url,
            "MINYI_SUBMIT_RATE_LIMIT": "1000000 per minute"}
     loads: list[Load] = []
-    server = Server("app:create_app()", env)
-    try:
-        if pages:
-            cookie = page_cookie(server.base, open_wave)
-            loads.append(run_wrk(f"{name} minyi page", server, f"/s/{open_wave}/p/0", headers=[cookie]))
-            drain()
-        before = count_rows(url, "submission")
-        load = run_wrk(f"{name} minyi submit", server, f"/api/v1/waves/{invite_wave}/submissions",
-                       body=submission_template(invite_wave), codes=codes)
-        stored = count_rows(url, "submission") - before
-        acknowledged = load.requests - load.errors
-        if stored < acknowledged:
-            print(f"ERROR: {acknowledged} submissions acknowledged but only {stored} stored")
-        elif stored > acknowledged:
-            print(f"note: {stored} stored, {acknowledged} acknowledged "
-                  f"({stored - acknowledged} in flight when the load stopped)")
-        loads.append(load)
-    finally:
-        server.stop()
-        codes.unlink()
-    drain()
-    baseline_schema(baseline_url)
+    minyi = Server("app:create_app()", env)
     baseline = Server("bench.submit_bench:baseline_app()", {"BASELINE_DATABASE_URL": baseline_url})
     try:
-        if pages:
-            loads.append(run_wrk(f"{name} baseline page", baseline, "/form"))
+        cookie = page_cookie(minyi.base, open_wave) if pages else ""
+        for round_no, codes in enumerate(code_files):
+            if pages:
+                loads.append(run_wrk(f"{name} minyi page", minyi, f"/s/{open_wave}/p/0", headers=[cookie]))
+                drain()
+                loads.append(run_wrk(f"{name} baseline page", baseline, "/form"))
+                drain()
+            before = count_rows(url, "submission")
+            load = run_wrk(f"{name} minyi submit", minyi, f"/api/v1/waves/{invite_wave}/submissions",
+                           body=submission_template(invite_wave, f"r{round_no}"), codes=codes)
+            stored = count_rows(url, "submission") - before
+            acknowledged = load.requests - load.errors
+            if stored < acknowledged:
+                print(f"ERROR: {acknowledged} submissions acknowledged but only {stored} stored")
+            elif stored > acknowledged:
+                print(f"note: {stored} stored, {acknowledged} acknowledged "
+                      f"({stored - acknowledged} in flight when the load stopped)")
+            loads.append(load)
             drain()
-        loads.append(run_wrk(f"{name} baseline insert", baseline, "/insert",
-                             body=submission_template(invite_wave), codes=None))
+            loads.append(run_wrk(f"{name} baseline insert", baseline, "/insert",
+                                 body=submission_template(invite_wave, f"r{round_no}"), codes=None))
+            drain()
     finally:
+        minyi.stop()
         baseline.stop()
-    drain()
+        for codes in code_files:
+            codes.unlink()
     return loads
 
 
@@ -356,19 +368,24 @@ def main() -> int:
     print(f"\n{'load':28} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11}")
     for r in loads + pg_loads:
         print(f"{r.label:28} {r.requests:9d} {r.errors:7d} {r.rps:9.1f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.cpu_ms:11.2f}")
-    by = {r.label: r for r in loads + pg_loads}
+    by: dict[str, list[Load]] = {}
+    for r in loads + pg_loads:
+        by.setdefault(r.label, []).append(r)
 
     def get(label: str, attr: str) -> float:
-        return getattr(by[label], attr) if label in by else float("nan")
+        """The median over the rounds (one round: that run)."""
+        return statistics.median(getattr(r, attr) for r in by[label]) if label in by else float("nan")
 
     s_rps, s_base = get("sqlite minyi submit", "rps"), get("sqlite baseline insert", "rps")
     p_rps, p_base = get("sqlite minyi page", "rps"), get("sqlite baseline page", "rps")
     g_rps, g_base = get("pg minyi submit", "rps"), get("pg baseline insert", "rps")
-    print("\ntargets: submissions >= 40% of baseline insert with p99 <= 50 ms; page >= 50% of baseline page")
+    print(f"\n{ROUNDS} round(s){'; figures below are medians over the rounds' if ROUNDS > 1 else ''}")
+    print("targets: submissions >= 40% of baseline insert with p99 <= 50 ms; page >= 50% of baseline page")
     print(f"sqlite: submissions {100 * s_rps / s_base:.0f}% of baseline, p99 {get('sqlite minyi submit', 'p99_ms'):.1f} ms; "
           f"page {100 * p_rps / p_base:.0f}% of baseline")
     if pg_loads:
-        print(f"pg: submissions {100 * g_rps / g_base:.0f}% of baseline, p99 {get('pg minyi submit', 'p99_ms'):.1f} ms")
+        print(f"pg: submissions {100 * g_rps / g_base:.0f}% of baseline, p99 {get('pg minyi submit', 'p99_ms'):.1f} ms; "
+              f"page {100 * get('pg minyi page', 'rps') / get('pg baseline page', 'rps'):.0f}% of baseline")
     print(f"submit_bench: sqlite_rps={s_rps:.1f} sqlite_baseline_rps={s_base:.1f} "
           f"sqlite_p99_ms={get('sqlite minyi submit', 'p99_ms'):.1f} sqlite_page_rps={p_rps:.1f} "
           f"sqlite_page_baseline_rps={p_base:.1f} pg_rps={g_rps:.1f} pg_baseline_rps={g_base:.1f} "
