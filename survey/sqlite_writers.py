@@ -61,14 +61,15 @@ class WriterConnection(sqlite3.Connection):
             self._release()
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self._release()
+        self._end(super().commit)
 
     def rollback(self) -> None:
+        self._end(super().rollback)
+
+    def _end(self, finish: Any) -> None:
+        """End the transaction with ``finish`` and let the next writer in, whatever happens."""
         try:
-            super().rollback()
+            finish()
         finally:
             self._release()
 
