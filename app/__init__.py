@@ -43,6 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_error_pages(app)
     from app.cli import register_cli
+    from app.collect._fast_pages import install as install_fast_pages
+
+    install_fast_pages(app)
 
     register_cli(app)
     return app

@@ -15,6 +15,7 @@ from survey.db import make_engine, make_session_factory
 def init_database(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["minyi_engine"] = engine
+    app.extensions["minyi_database"] = str(engine.url)  # a cache key (password masked)
     app.extensions["minyi_sessions"] = make_session_factory(engine)
 
     @app.teardown_appcontext

@@ -21,9 +21,18 @@ bp = Blueprint("i18n", __name__)
 _LOCALES: dict[str, Locale] = {}
 
 
+def locale_code(chosen: str | None) -> str:
+    """The interface locale for a requested one (``?lang=`` or the cookie): zh_CN unless known."""
+    return chosen if chosen in LANGUAGES else "zh_CN"
+
+
+def language_of(locale: str) -> str:
+    """``zh`` or ``en``, the language key inside questionnaire definitions, for a locale code."""
+    return "en" if locale == "en" else "zh"
+
+
 def select_locale() -> Locale:
-    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
-    code = chosen if chosen in LANGUAGES else "zh_CN"
+    code = locale_code(request.args.get("lang") or request.cookies.get(COOKIE))
     locale = _LOCALES.get(code)
     if locale is None:
         locale = _LOCALES[code] = Locale.parse(code)
@@ -49,7 +58,7 @@ def switch(code: str) -> Response:
 
 def current_language() -> str:
     """``zh`` or ``en``: the language key used inside questionnaire definitions."""
-    return "en" if str(get_locale()) == "en" else "zh"
+    return language_of(str(get_locale()))
 
 
 def init_i18n(app: Flask) -> None:

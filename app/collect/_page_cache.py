@@ -22,11 +22,13 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from markupsafe import escape
 
 from survey.hashing import sha256_hex
+from survey.models import VersionStatus
 from survey.submission_store import UNITS_TTL_S
 from survey.wave_facts import WaveFacts
 
@@ -51,6 +53,17 @@ def page_key(database: str, wave: WaveFacts, page: int, language: str, large_tex
              path: str, answers: str) -> tuple[Any, ...]:
     """The cache key of one rendered page (``answers``: :func:`answers_hash`)."""
     return (database, wave.id, wave.name, wave.version_sha, page, language, large_text, path, answers)
+
+
+def cached_page(database: str, view: WaveFacts, ref: dict[str, Any], page: int, language: str,
+                large_text: bool, path: str, now: datetime) -> str | None:
+    """The cached page (placeholders unfilled) for a citizen whose cookie holds ``ref``; None
+    when it must be rendered (no answers' hash, finished, draft version, wave not open)."""
+    if ref.get("done") or "h" not in ref or "id" not in ref:
+        return None
+    if view.version_status == VersionStatus.DRAFT or not view.accepts_at(now):
+        return None
+    return get(page_key(database, view, page, language, large_text, path, ref["h"]))
 
 
 def recent_wave(database: str, wave_id: int) -> WaveFacts | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,9 +37,10 @@ def new_state(wave_id: int, code: str | None = None, invitation_id: int | None =
             "c": code, "i": invitation_id, "a": {}, "r": {}, "hp": False, "done": None}
 
 
-def reference(wave_id: int) -> dict[str, Any] | None:
-    """What the session cookie holds for ``wave_id``: the token, or the finished submission."""
-    ref = session.get(KEY)
+def reference(wave_id: int, data: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """What the session cookie (``data``, else this request's session) holds for ``wave_id``:
+    the token, or the finished submission."""
+    ref = (session if data is None else data).get(KEY)
     return ref if isinstance(ref, dict) and ref.get("w") == wave_id else None
 
 

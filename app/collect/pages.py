@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -20,9 +19,10 @@ from app.authz import signed_in
 from app.collect import _page_cache, _state, bp
 from app.collect._fields import field_views
 from app.collect._shared import device_cookie, limit_per_source_and_wave
-from app.collect.entry import closed_page, message_page
+from app.collect.entry import LARGE_COOKIE, closed_page, message_page
 from app.database import db_session
 from app.i18n import current_language
+from app.security import csrf_token
 from survey.db import utcnow
 from survey.drafts import page_questions, save_draft
 from survey.models import AccessMode, VersionStatus, Wave
@@ -49,7 +49,7 @@ def _posted(questions: list[Question]) -> dict[str, Any]:
 def _render(plan: _state.Plan, state: dict[str, Any], page: int, values: dict[str, Any],
             errors: list[tuple[str, str]], status: int = 200) -> tuple[str, int]:
     html = _markup(plan, page, values, errors)
-    return _page_cache.fill(html, generate_csrf(), state["id"]), status
+    return _page_cache.fill(html, csrf_token(), state["id"]), status
 
 
 def _markup(plan: _state.Plan, page: int, values: dict[str, Any], errors: list[tuple[str, str]]) -> str:
@@ -86,28 +86,30 @@ def _cacheable() -> bool:
 
 
 def _key(view: WaveFacts, page: int, answers: str) -> tuple[Any, ...]:
-    return _page_cache.page_key(str(current_app.extensions["minyi_engine"].url), view, page,
-                                current_language(), request.cookies.get("minyi_large") == "1",
+    return _page_cache.page_key(current_app.extensions["minyi_database"], view, page,
+                                current_language(), request.cookies.get(LARGE_COOKIE) == "1",
                                 request.full_path, answers)
 
 
 def _cached_page(wave_id: int, page: int) -> str | None:
     """The page from the cache, for a citizen whose cookie names the answers' hash; None when
-    it must be rendered (no hash, not cached, wave closed or unknown)."""
+    it must be rendered (no hash, not cached, wave closed or unknown). Most such pages are
+    served before Flask by :mod:`app.collect._fast_pages`; this serves the rest (a query string,
+    an expired copy of the wave)."""
     ref = _state.reference(wave_id)
-    if not ref or ref.get("done") or "h" not in ref or "id" not in ref or not _cacheable():
+    if not ref or not _cacheable():
         return None
-    database = str(current_app.extensions["minyi_engine"].url)
+    database = current_app.extensions["minyi_database"]
     view = _page_cache.recent_wave(database, wave_id)
     if view is None:
         view = load_wave(db_session(), wave_id)
         if view is None:
             return None
         _page_cache.remember_wave(database, view)
-    if view.version_status == VersionStatus.DRAFT or not view.accepts_at(utcnow()):
-        return None
-    html = _page_cache.get(_key(view, page, ref["h"]))
-    return None if html is None else _page_cache.fill(html, generate_csrf(), ref["id"])
+    html = _page_cache.cached_page(database, view, ref, page, current_language(),
+                                   request.cookies.get(LARGE_COOKIE) == "1", request.full_path,
+                                   utcnow())
+    return None if html is None else _page_cache.fill(html, csrf_token(), ref["id"])
 
 
 def _load(wave_id: int) -> tuple[Wave, dict[str, Any]]:
@@ -145,7 +147,7 @@ def page(wave_id: int, page: int) -> Response | tuple[str, int]:
     html = _markup(plan, page, dict(values), [])
     if key is not None:
         _page_cache.put(key, html)
-    return _page_cache.fill(html, generate_csrf(), state["id"]), 200
+    return _page_cache.fill(html, csrf_token(), state["id"]), 200
 
 
 @bp.post("/<int:wave_id>/p/<int:page>")
