@@ -101,8 +101,17 @@ def units_of(session: Session, wave: Wave | WaveFacts | int) -> WaveUnits:
     return units
 
 
-def store_submission(
-    session: Session,
+@dataclass(frozen=True)
+class SubmissionRows:
+    """What storing one submission writes: the submission's values, its rating rows (without
+    ``submission_id``) and, when quarantined, its review (without ``submission_id``)."""
+
+    submission: dict[str, Any]
+    ratings: list[dict[str, Any]]
+    review: dict[str, Any] | None
+
+
+def submission_rows(
     wave: Wave | WaveFacts,
     definition: Definition,
     units: WaveUnits,
@@ -119,17 +128,15 @@ def store_submission(
     design_weight: float = 1.0,
     linkage_key: str | None = None,
     interview_id: str | None = None,
-) -> int:
-    """Insert a Submission and its Rating rows (the storage contract), quarantined per the
-    wave's rules; returns the submission's id. Core inserts: one statement per table."""
+) -> SubmissionRows:
+    """The rows of one submission under the storage contract, quarantined per the wave's rules."""
     flags = flags or []
     answers = cleaned["answers"]
     ratings = cleaned["ratings"]
     strata = strata_key({q.name: str(answers[q.name]) for q in definition.stratum_variables
                          if q.name in answers and not isinstance(answers[q.name], list)})
     quarantined = quarantines(wave, flags)
-    conn = session.connection()  # Core statements: the ORM layer adds nothing here but time
-    submission_id = conn.execute(_INSERT_SUBMISSION, {
+    submission = {
         "wave_id": wave.id, "client_submission_id": client_id, "body_sha256": body_hash,
         "answers": {"answers": answers, "ratings": ratings},
         "questionnaire_version_id": wave.questionnaire_version_id, "channel": channel,
@@ -137,17 +144,33 @@ def store_submission(
         "interview_id": interview_id, "strata": strata, "started_at": started_at,
         "submitted_at": submitted_at, "duration_s": duration_s, "flags": flags,
         "status": SubmissionStatus.QUARANTINED if quarantined else SubmissionStatus.ACCEPTED,
-    }).scalar_one()
+    }
     items = definition.scored_items
-    rows = [{"wave_id": wave.id, "submission_id": submission_id, "unit_id": units.ids[code],
-             "item": item.name, "choice": values.get(item.name),
+    rows = [{"wave_id": wave.id, "unit_id": units.ids[code], "item": item.name,
+             "choice": values.get(item.name),
              "choice_index": (item.option_names.index(values[item.name])
                               if values.get(item.name) is not None else None)}
             for code, values in ratings.items() for item in items]
-    if rows:
-        conn.execute(_INSERT_RATING, rows)
+    review = None
     if quarantined:
-        conn.execute(_INSERT_REVIEW, {
-            "submission_id": submission_id, "action": ReviewAction.QUARANTINE,
-            "reason": "flags: " + ", ".join(flags), "actor": SYSTEM_ACTOR, "at": submitted_at})
+        review = {"action": ReviewAction.QUARANTINE, "reason": "flags: " + ", ".join(flags),
+                  "actor": SYSTEM_ACTOR, "at": submitted_at}
+    return SubmissionRows(submission, rows, review)
+
+
+def insert_rows(session: Session, rows: SubmissionRows) -> int:
+    """Insert ``rows`` (one statement per table); returns the submission's id."""
+    conn = session.connection()  # Core statements: the ORM layer adds nothing here but time
+    submission_id = conn.execute(_INSERT_SUBMISSION, rows.submission).scalar_one()
+    if rows.ratings:
+        conn.execute(_INSERT_RATING, [{**r, "submission_id": submission_id} for r in rows.ratings])
+    if rows.review is not None:
+        conn.execute(_INSERT_REVIEW, {**rows.review, "submission_id": submission_id})
     return submission_id
+
+
+def store_submission(session: Session, wave: Wave | WaveFacts, definition: Definition,
+                     units: WaveUnits, **fields: Any) -> int:
+    """Insert a Submission and its Rating rows (the storage contract), quarantined per the
+    wave's rules (``fields``: those of :func:`submission_rows`); returns the submission's id."""
+    return insert_rows(session, submission_rows(wave, definition, units, **fields))

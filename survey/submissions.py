@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,9 +38,10 @@ from survey.questionnaire import Definition, validate_answers
 from survey.submission_store import (  # noqa: F401  (re-exported for the web layer)
     WaveUnits,
     definition_of,
-    store_submission,
+    submission_rows,
     units_of,
 )
+from survey.submission_writes import write_submission
 from survey.wave_facts import COLUMNS, WaveFacts, facts_query
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -48,14 +49,7 @@ MAX_CODE_LENGTH = 128
 # Statements of the hot path, built once (parameters bound per call).
 _REPLAY = select(Submission.id, Submission.body_sha256).where(
     Submission.wave_id == bindparam("wave"), Submission.client_submission_id == bindparam("client"))
-_CONSUME = (update(Invitation.__table__)
-            .where(Invitation.__table__.c.id == bindparam("invitation"),
-                   Invitation.__table__.c.used_at.is_(None),
-                   Invitation.__table__.c.revoked_at.is_(None))
-            .values(used_at=bindparam("now")))
-_INSERT_PARTICIPATION = insert(Participation.__table__)
 _LOAD_WAVE = facts_query().where(Wave.__table__.c.id == bindparam("wave"))
-_DELETE_DRAFT = delete(Draft.__table__).where(Draft.__table__.c.invitation_id == bindparam("invitation"))
 
 
 @dataclass(frozen=True)
@@ -310,25 +304,20 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
     flags = submission_flags(definition, wave, result.ratings, duration_s=duration,
                              recent_from_source=facts.recent_from_source if source_hash else None,
                              duplicate=False, honeypot=request.honeypot)
-    conn = session.connection()
+    rows = submission_rows(
+        wave, definition, units, client_id=client_id, body_hash=body_hash,
+        cleaned=result.cleaned, channel=request.channel, started_at=started_at,
+        submitted_at=now, duration_s=duration, source_hash=source_hash, flags=flags)
     try:
-        if invitation_id is not None:
-            # the day only: an exact instant would join the code to the answers by time
-            used_on = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            consumed = conn.execute(_CONSUME, {"invitation": invitation_id, "now": used_on})
-            if consumed.rowcount != 1:
-                session.rollback()
-                return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
-                    409, "used", message=_("This invitation code has already been used."))
-        submission_id = store_submission(
-            session, wave, definition, units, client_id=client_id, body_hash=body_hash,
-            cleaned=result.cleaned, channel=request.channel, started_at=started_at,
-            submitted_at=now, duration_s=duration, source_hash=source_hash, flags=flags)
-        conn.execute(_INSERT_PARTICIPATION, {
-            "wave_id": wave.id, "invitation_id": invitation_id,
-            "device_hash": device_hash, "recorded_on": now.date()})
-        if facts.has_draft:  # a saved draft must not outlive the submission (it names the invitation)
-            session.execute(_DELETE_DRAFT, {"invitation": invitation_id})
+        # the day only: an exact instant would join the code to the answers by time
+        submission_id = write_submission(
+            session, rows, invitation_id=invitation_id, used_on=now.replace(
+                hour=0, minute=0, second=0, microsecond=0), device_hash=device_hash,
+            recorded_on=now.date(), delete_draft=facts.has_draft and invitation_id is not None)
+        if submission_id is None:  # the code was used meanwhile: nothing was written
+            session.rollback()
+            return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
+                409, "used", message=_("This invitation code has already been used."))
     except IntegrityError:
         session.rollback()
         replay = _replay(session, wave.id, client_id, body_hash)
