@@ -11,7 +11,7 @@ from app.api import bp
 from app.collect._shared import device_cookie, limit_per_source_and_wave
 from app.database import db_session
 from app.i18n import current_language
-from survey.submissions import SubmissionRequest, submit
+from survey.submissions import SubmissionRequest, submit_alone
 
 
 @bp.post("/waves/<int:wave_id>/submissions")
@@ -19,7 +19,7 @@ from survey.submissions import SubmissionRequest, submit
 def create_submission(wave_id: int) -> tuple[Response, int]:
     """Store one submission; 201 new, 200 replay, 409/422/403/410 refused (nothing stored)."""
     session = db_session()
-    result = submit(session, SubmissionRequest(
+    result = submit_alone(session, SubmissionRequest(
         wave_id=wave_id, body=request.get_json(force=True, silent=True),
         secret=current_app.config["SECRET_KEY"], source=request.remote_addr,
         device=device_cookie(), language=current_language()))

@@ -95,3 +95,29 @@ def test_an_open_link_submission_records_its_device(db, city):
     assert new_id is not None and counts(db) == (1, 10, 1)
     assert db.scalars(select(Participation.device_hash)).one() == "d" * 64
     assert TEST_SECRET  # the secret the codes were hashed with (factory)
+
+
+def test_the_api_on_postgresql_needs_no_transaction_block(app, client, db, city):
+    """Its reads and its one write are each atomic: no BEGIN and COMMIT round trips (PostgreSQL);
+    elsewhere the writes share one transaction."""
+    engine = app.extensions["minyi_engine"]
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        dbapi = conn.connection.dbapi_connection
+        seen.append((statement.split()[0], bool(getattr(dbapi, "autocommit", False))))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        code = city.codes["invite"][0]
+        response = client.post(f"/api/v1/waves/{city.waves['invite']}/submissions",
+                               json=body(code))
+        again = client.post(f"/api/v1/waves/{city.waves['invite']}/submissions", json=body(code))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 201 and again.status_code == 409
+    postgres = engine.dialect.name == "postgresql"
+    assert all(autocommit == postgres for _, autocommit in seen)
+    if postgres:
+        assert [verb for verb, _ in seen if verb != "SELECT"] == ["WITH"]  # the one write
+    assert counts(db) == (1, 10, 1)
