@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import event, select, update
 
 from survey.models import (
@@ -45,17 +46,27 @@ def test_every_row_is_written_with_its_values(app, db, city):
     rows = _rows(db, wave_id, flags=["HONEYPOT"])
     statements: list[str] = []
     engine = app.extensions["minyi_engine"]
+    postgres = engine.dialect.name == "postgresql"
     record = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
     event.listen(engine, "before_cursor_execute", record)
+    if not postgres:  # run on the driver's cursor: SQLite's own trace sees them
+        db.connection().connection.driver_connection.set_trace_callback(statements.append)
     try:
         new_id = write_submission(db, rows, invitation_id=invitation.id, used_on=datetime.now(UTC),
                                   device_hash=None, recorded_on=datetime.now(UTC).date(),
                                   delete_draft=True)
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        if not postgres:
+            db.connection().connection.driver_connection.set_trace_callback(None)
     db.commit()
     assert new_id is not None
-    assert len(statements) == (1 if engine.dialect.name == "postgresql" else 6)
+    written = [" ".join(s.split()[:3]) for s in statements if not s.startswith("BEGIN")]
+    if postgres:
+        assert len(written) == 1 and written[0].startswith("WITH used AS")
+    else:
+        assert written == ["UPDATE invitation SET", "INSERT INTO submission", *["INSERT INTO rating"] * 10,
+                           "INSERT INTO quality_review", "INSERT INTO participation", "DELETE FROM draft"]
     submission = db.get(Submission, new_id)
     assert (submission.client_submission_id, submission.duration_s, submission.flags,
             submission.status) == ("c-1", 12.5, ["HONEYPOT"], SubmissionStatus.QUARANTINED)
@@ -120,4 +131,20 @@ def test_the_api_on_postgresql_needs_no_transaction_block(app, client, db, city)
     assert all(autocommit == postgres for _, autocommit in seen)
     if postgres:
         assert [verb for verb, _ in seen if verb != "SELECT"] == ["WITH"]  # the one write
+    assert counts(db) == (1, 10, 1)
+
+
+def test_a_second_write_with_the_same_submission_id_raises_integrity_error(db, city):
+    from sqlalchemy.exc import IntegrityError
+
+    def write() -> int | None:
+        return write_submission(db, _rows(db, city.waves["open"]), invitation_id=None,
+                                used_on=None, device_hash=None,
+                                recorded_on=datetime.now(UTC).date(), delete_draft=False)
+
+    assert write() is not None
+    db.commit()
+    with pytest.raises(IntegrityError):
+        write()
+    db.rollback()
     assert counts(db) == (1, 10, 1)
