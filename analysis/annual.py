@@ -10,6 +10,7 @@ import numpy as np
 from analysis.comprehensive import annual_index
 from analysis.config import METHOD_VERSION, ScoringConfig
 from analysis.inputs import ComponentScores
+from analysis.intervals import confidence_interval
 from analysis.placement import place_units
 from analysis.results import Sensitivity, UnitRow, WaveResult
 from analysis.rows import standard_unit_flags, unit_rows
@@ -28,6 +29,7 @@ class YearResult:
     quarters: np.ndarray  #: (U,) quarters with a result per unit
     config_hash: str
     method_version: str = METHOD_VERSION
+    points_cov: np.ndarray | None = None  #: (U, U) covariance of the social points (delta method)
 
     def row(self, unit_code: str) -> UnitRow:
         """The row of ``unit_code`` (KeyError if unknown)."""
@@ -85,23 +87,24 @@ def evaluate_year(quarters: Sequence[WaveResult], config: ScoringConfig | None =
         has = np.isfinite(grid("si"))
         top2 = np.where(n_q > 0, np.nansum(np.where(has, grid("sat_rate_top2"), np.nan), axis=0) / n_q, np.nan)
         topbox = np.where(n_q > 0, np.nansum(np.where(has, grid("topbox_rate"), np.nan), axis=0) / n_q, np.nan)
+    ci = confidence_interval(si, se, np.nansum(grid("n_eff"), axis=0), config.confidence_level, config.ci_method)
     idx = UnitIndex(
         n_valid=n_valid.astype(np.int64), sum_w=np.nansum(grid("sum_w"), axis=0),
         n_eff=np.nansum(grid("n_eff"), axis=0), si=si, se=se,
-        ci_low=np.clip(si - config.z_crit * se, 0, 100), ci_high=np.clip(si + config.z_crit * se, 0, 100),
+        ci_low=ci[0], ci_high=ci[1],
         sat_rate_top2=top2, topbox_rate=topbox,
         # quarterly weights are each scaled to their own n: their extremes do not combine
         weight_min=np.full(u, np.nan), weight_max=np.full(u, np.nan),
     )
     peer = [latest[c].peer_group for c in codes]
     groups = np.unique(np.asarray(peer, dtype=str), return_inverse=True)[1]
-    place = place_units(si, se, groups, config)
+    place = place_units(si, se, groups, config, n_valid=n_valid)
     flags = standard_unit_flags(idx, dk, groups, place, config)
     for i in np.flatnonzero(n_q < expected_quarters):
         flags[i].add(PARTIAL_YEAR)
     rows = unit_rows(codes, [latest[c].unit_name for c in codes], peer, idx, dk, place, flags, config)
     result = YearResult(rows, Sensitivity(place.points_by_method, place.ranks_by_method, {}), n_q,
-                        config.config_hash())
+                        config.config_hash(), points_cov=place.points_cov)
     if components is not None:
         result = with_components(result, components, config)
     return result

@@ -9,7 +9,9 @@ import numpy as np
 
 from analysis.flags import ADJ_NOT_SIG, BOTTOM_NOT_SIG
 from analysis.inputs import ComponentScores
-from analysis.ranking import POOR, group_ranks, tiers
+from analysis.placement import FINAL, evidence_status, shown_tier, zone_test_sets
+from analysis.rank_sets import as_covariance, group_rank_sets
+from analysis.ranking import POOR, ordered_ranks, tiers
 
 
 @dataclass(frozen=True, eq=False)
@@ -22,6 +24,10 @@ class ComprehensiveResult:
     bonus_capped: np.ndarray  #: bool
     rank_unstable: np.ndarray  #: bool; False when no sensitivity points were given
     ranks_by_method: Mapping[str, np.ndarray]  #: total ranks with social points under M1..M4
+    rankset_low: np.ndarray  #: rank confidence set of the total (its SE is the social points' SE)
+    rankset_high: np.ndarray
+    tier_status: np.ndarray  #: object: final / provisional / indicative (None where unranked)
+    veto: np.ndarray  #: bool
 
 
 def _full(value: np.ndarray | None, default: float, n: int) -> np.ndarray:
@@ -40,13 +46,26 @@ def comprehensive_scores(
     unit_codes: Sequence[str] | None = None,
     sensitivity_points: Mapping[str, np.ndarray] | None = None,
     rank_unstable_places: int = 2,
+    points_se: np.ndarray | None = None,
+    si: np.ndarray | None = None,
+    low_n: np.ndarray | None = None,
+    coverage: float = 0.95,
+    evidence: str = "simultaneous",
+    n_draws: int = 1000,
+    seed: int = 0,
 ) -> ComprehensiveResult:
     """Total = Base + Differential + Social + min(Bonus, cap) − Deduction, ranked within groups.
 
     Scores are used as imported; ``base_max + diff_max + social_max`` must be 100 for every
-    unit. A bonus above its cap sets BONUS_CAPPED; ``veto`` forces the tier 较差 but keeps the
-    rank. RANK_UNSTABLE when the total rank moves over ``rank_unstable_places`` or more places
-    across the social points of M1..M4 (``sensitivity_points``).
+    unit. A bonus above its cap sets BONUS_CAPPED; ``veto`` forces the tier 较差 (final: an
+    administrative fact, not a statistical one) but keeps the rank. RANK_UNSTABLE when the total
+    rank moves over ``rank_unstable_places`` or more places across the social points of M1..M4
+    (``sensitivity_points``). Ranks follow the total, ties broken by ``si``.
+
+    The total carries the uncertainty of its social part: ``points_se`` is the SE (1-d) or the
+    covariance (2-d) of the social points, imported components being exact, its rank set comes from :func:`analysis.rank_sets.rank_sets`, and a
+    优秀 / 较差 placement is final only when that set lies inside the zone and the unit is not
+    ``low_n`` (as for the social tier). Without ``points_se`` every placement is final.
 
     Raises
     ------
@@ -86,19 +105,31 @@ def comprehensive_scores(
         raise ValueError("; ".join(errors))
     fixed = base + diff + np.minimum(bonus, cap) - deduction
     total = fixed + sp
-    rank = group_ranks(total, groups)
-    tier = tiers(rank, groups)
-    tier[veto & np.isfinite(rank)] = POOR
+    tie = np.zeros(n) if si is None else np.asarray(si, dtype=float)
+    rank = ordered_ranks(total, tie, groups)
+    zone = tiers(rank, groups)
+    se = np.zeros((n, n)) if points_se is None else np.array(as_covariance(points_se), dtype=float)
+    se[~np.isfinite(total), :] = np.nan
+    se[:, ~np.isfinite(total)] = np.nan
+    sets = group_rank_sets(total, se, groups, coverage=coverage, simultaneous=evidence != "marginal",
+                           n_draws=n_draws, seed=seed)
+    low, high = zone_test_sets(total, se, groups, coverage) if evidence == "zone" else (sets.low, sets.high)
+    small = np.zeros(n, dtype=bool) if low_n is None else np.asarray(low_n, dtype=bool)
+    status, _top, _bottom = evidence_status(zone, low, high, groups, small)
+    vetoed = veto & np.isfinite(rank)
+    zone[vetoed] = POOR
+    status[vetoed] = FINAL
     by_method: dict[str, np.ndarray] = {}
     unstable = np.zeros(n, dtype=bool)
     if sensitivity_points:
         for m, pts in sensitivity_points.items():
-            by_method[m] = group_ranks(fixed + np.asarray(pts, dtype=float), groups)
+            by_method[m] = ordered_ranks(fixed + np.asarray(pts, dtype=float), tie, groups)
         stack = np.vstack(list(by_method.values()))
         finite = np.isfinite(stack).all(axis=0)
         spread = np.where(finite, np.ptp(np.where(finite, stack, 0.0), axis=0), 0.0)
         unstable = spread >= rank_unstable_places
-    return ComprehensiveResult(total, rank, tier, bonus > cap, unstable, by_method)
+    return ComprehensiveResult(total, rank, shown_tier(zone, status), bonus > cap, unstable, by_method,
+                               sets.low, sets.high, status, vetoed)
 
 
 def annual_index(si: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Version of the scoring method; bump it whenever a published number could change.
-METHOD_VERSION = "minyi-si/1.0"
+METHOD_VERSION = "minyi-si/2.0"
 
 #: Points of the substantive options of a satisfaction scale, best first (DESIGN §7a).
 SCALE_PRESETS: dict[str, tuple[float, ...]] = {
@@ -36,6 +36,10 @@ RESPONDENT_FLAGS: frozenset[str] = frozenset(
 METHODS: tuple[str, ...] = ("M1", "M2", "M3", "M4", "M5")
 EMPTY_CELL_POLICIES: tuple[str, ...] = ("error", "collapse", "drop")
 RAKING_SCOPES: tuple[str, ...] = ("city", "district")
+CI_METHODS: tuple[str, ...] = ("logit_t", "t", "wald")
+POINTS_BASES: tuple[str, ...] = ("shrunk", "direct")
+RANK_POINTS: tuple[str, ...] = ("expected", "plain")
+TIER_EVIDENCE: tuple[str, ...] = ("zone", "simultaneous", "marginal")
 
 #: n_min and WIDE_CI half-width per kind of period (DESIGN §7c, §7g).
 PERIOD_DEFAULTS: dict[str, dict[str, float]] = {
@@ -43,6 +47,38 @@ PERIOD_DEFAULTS: dict[str, dict[str, float]] = {
     "quarterly": {"n_min": 75, "wide_ci_half_width": 6.0},
     "monthly": {"n_min": 75, "wide_ci_half_width": 6.0},
 }
+
+
+class ConfigError(ValueError):
+    """Invalid scoring config; ``errors`` lists every ``(key, message)`` problem."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{name}: {msg}" for name, msg in self.errors))
+
+
+def normal_quantile(p: float) -> float:
+    """Standard normal quantile (scipy, imported on first use)."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(p))
+
+
+def _type_problem(default: Any, value: Any) -> str | None:
+    """Why ``value`` cannot stand for a field whose default is ``default`` (None if it can)."""
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "must be true or false"
+    if isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "must be a whole number"
+    if isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        return None if ok else "must be a number"
+    if isinstance(default, str):
+        return None if isinstance(value, str) else "must be text"
+    if isinstance(default, tuple) or default is None:
+        return None if value is None or isinstance(value, tuple) else "must be a list"
+    return None
 
 
 @dataclass(frozen=True)
@@ -82,15 +118,22 @@ class ScoringConfig:
     #: by default the next category in order (the previous one for the last).
     collapse_neighbours: tuple[tuple[str, str, str], ...] = ()
     small_cell_k: int = 5
+    normalise_margins: bool = False
     # (d) points
     method: str = "M2"
     social_max: float = 20.0
     band_low: float = 12.0
     band_high: float = 20.0
     m5_points: tuple[float, float, float, float] = (20.0, 18.0, 16.0, 14.0)
-    degenerate_range: float = 0.01
+    points_basis: str = "shrunk"
+    m2_min_range: float = 10.0
+    m3_min_sd: float = 2.5
+    rank_points: str = "expected"
     # (c), (e), (g) flags and uncertainty
-    z_crit: float = 1.959964
+    confidence_level: float = 0.95
+    ci_method: str = "logit_t"
+    se_floor_fraction: float = 0.25
+    tier_evidence: str = "zone"
     n_min: int = 75
     wide_ci_half_width: float = 6.0
     low_neff_ratio: float = 0.5
@@ -115,7 +158,12 @@ class ScoringConfig:
         object.__setattr__(self, "excluding_flags", tuple(sorted(set(self.excluding_flags))))
         errors = self.validate()
         if errors:
-            raise ValueError("; ".join(f"{name}: {msg}" for name, msg in errors))
+            raise ConfigError(errors)
+
+    @property
+    def z(self) -> float:
+        """Two-sided normal quantile of ``confidence_level`` (1.959964 for 0.95), from scipy."""
+        return normal_quantile(0.5 + self.confidence_level / 2.0)
 
     def validate(self) -> list[tuple[str, str]]:
         """Return every ``(field, message)`` problem of this config (empty when valid)."""
@@ -138,6 +186,16 @@ class ScoringConfig:
             errs.append(("empty_cell_policy", f"must be one of {EMPTY_CELL_POLICIES}"))
         if self.method not in METHODS:
             errs.append(("method", f"must be one of {METHODS}"))
+        for name, allowed in (("ci_method", CI_METHODS), ("points_basis", POINTS_BASES),
+                              ("rank_points", RANK_POINTS), ("tier_evidence", TIER_EVIDENCE)):
+            if getattr(self, name) not in allowed:
+                errs.append((name, f"must be one of {allowed}"))
+        if not 0.5 <= self.confidence_level < 1.0:
+            errs.append(("confidence_level", "must lie in [0.5, 1)"))
+        if not 0.0 <= self.se_floor_fraction <= 1.0:
+            errs.append(("se_floor_fraction", "must lie in [0, 1]"))
+        if not self.m2_min_range >= 0.0 or not self.m3_min_sd >= 0.0:
+            errs.append(("m2_min_range", "m2_min_range and m3_min_sd must be >= 0"))
         if not 0.0 <= self.band_low < self.band_high <= self.social_max:
             errs.append(("band_low", "need 0 <= band_low < band_high <= social_max"))
         if len(self.m5_points) != 4:
@@ -193,18 +251,40 @@ class ScoringConfig:
 
         Raises
         ------
-        ValueError
-            If a key is not a config field (the message names it) or a value is invalid.
+        ConfigError
+            Listing every key that is not a config field, every value of the wrong type and
+            every invalid value, all at once.
+
+        Examples
+        --------
+        >>> try:
+        ...     ScoringConfig.from_dict({"methd": "M2", "n_min": "many", "band_low": 30})
+        ... except ConfigError as error:
+        ...     print(error)
+        methd: unknown scoring config key; n_min: must be a whole number; band_low: need 0 <= band_low < band_high <= social_max
         """
-        known = {f.name: f for f in dataclasses.fields(cls)}
+        defaults = cls()
+        known = {f.name for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
+        errors: list[tuple[str, str]] = []
         for key, value in data.items():
             if key not in known:
-                raise ValueError(f"{key}: unknown scoring config key")
+                errors.append((key, "unknown scoring config key"))
+                continue
             if isinstance(value, list):
                 value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-            values[key] = value
-        return cls(**values)
+            problem = _type_problem(getattr(defaults, key), value)
+            if problem:
+                errors.append((key, problem))
+            else:
+                values[key] = float(value) if isinstance(getattr(defaults, key), float) else value
+        try:
+            config = cls(**values)
+        except ConfigError as error:
+            errors.extend(error.errors)
+        if errors:
+            raise ConfigError(errors)
+        return config
 
     def config_hash(self) -> str:
         """sha256 of the canonical JSON of :meth:`to_dict` (sorted keys, no spaces)."""

@@ -51,6 +51,35 @@ def group_ranks(values: np.ndarray, groups: np.ndarray, ties: str = "min", decim
     return out
 
 
+def ordered_ranks(primary: np.ndarray, secondary: np.ndarray, groups: np.ndarray, decimals: int = 9) -> np.ndarray:
+    """Ranks by ``primary`` (largest first), ties broken by ``secondary``; equal in both share the
+    smallest rank. NaN primaries get NaN.
+
+    Examples
+    --------
+    Points tied at the band's edge are ordered by SI:
+
+    >>> ordered_ranks(np.array([20.0, 20.0, 12.0, 12.0]), np.array([88.0, 91.0, 60.0, 60.0]), np.zeros(4, int))
+    array([2., 1., 3., 3.])
+    """
+    p = np.round(np.asarray(primary, dtype=float), decimals)
+    s = np.round(np.nan_to_num(np.asarray(secondary, dtype=float), nan=-np.inf), decimals)
+    g = np.asarray(groups)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if ok.size == 0:
+        return out
+    order = ok[np.lexsort((-s[ok], -p[ok], g[ok]))]
+    gs, ps, ss = g[order], p[order], s[order]
+    new_group = np.r_[True, gs[1:] != gs[:-1]]
+    new_value = new_group | np.r_[True, (ps[1:] != ps[:-1]) | (ss[1:] != ss[:-1])]
+    pos = np.arange(order.size)
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    run_start = np.maximum.accumulate(np.where(new_value, pos, 0))
+    out[order] = run_start - group_start + 1.0
+    return out
+
+
 def tier_for(rank: int, n: int) -> str:
     """Tier of rank ``rank`` among ``n`` units (DESIGN §7e, precedence 优秀 > 较差 > 良好 > 一般).
 
@@ -116,6 +145,21 @@ def adjacent_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, groups: 
     out[a[bad]] = True
     out[b[bad]] = True
     return out
+
+
+def adjacent_si_not_sig(si: np.ndarray, se: np.ndarray, groups: np.ndarray, z: float = 1.959964) -> np.ndarray:
+    """ADJ_NOT_SIG: both units of a pair adjacent in SI order whose SI difference has |z| < z.
+
+    Examples
+    --------
+    >>> si, se = np.array([87.125, 63.625, 83.7667]), np.array([4.9583, 7.5986, 7.9020])
+    >>> adjacent_si_not_sig(si, se, np.zeros(3, dtype=int))
+    array([ True,  True,  True])
+    >>> adjacent_si_not_sig(np.array([90.0, 80.0, 79.0]), np.ones(3), np.zeros(3, dtype=int))
+    array([False,  True,  True])
+    """
+    si_a = np.asarray(si, dtype=float)
+    return adjacent_not_sig(si_a, se, ordered_ranks(si_a, np.zeros(si_a.size), groups), groups, z)
 
 
 def bottom_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, tier: np.ndarray, groups: np.ndarray,

@@ -19,8 +19,12 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "si_ci_high", "sat_rate_top2", "dk_rate", "social_method", "social_max", "social_points",
     "social_points_linear", "social_rank", "social_rank_low", "social_rank_high", "social_tier",
     "si_shrunk", "si_shrunk_ci_low", "si_shrunk_ci_high", "total", "total_rank", "total_tier",
-    "flags", "method_version",
+    "flags", "method_version", "sum_w", "deff", "social_rankset_low", "social_rankset_high",
+    "social_tier_status", "total_rankset_low", "total_rankset_high", "total_tier_status", "n_needed",
 )
+#: Statuses of a placement: final (the evidence supports it), provisional (待复核, for the office),
+#: indicative (a middle tier of a unit below n_min); after the office's decision: confirmed, cleared.
+TIER_STATUSES: tuple[str, ...] = ("final", "provisional", "indicative", "confirmed", "cleared")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,14 @@ class UnitRow:
     weight_max: float = math.nan
     flags: tuple[str, ...] = ()
     method_version: str = METHOD_VERSION
+    points_se: float = math.nan  #: SE of the social points (delta method), the social part of the total's
+    social_rankset_low: int | None = None  #: rank confidence set of the SI (simultaneous by default)
+    social_rankset_high: int | None = None
+    social_tier_status: str | None = None  #: one of TIER_STATUSES
+    total_rankset_low: int | None = None
+    total_rankset_high: int | None = None
+    total_tier_status: str | None = None
+    n_needed: int | None = None  #: valid ratings needed for n >= n_min and the WIDE_CI half-width
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as a plain dict (flags stay a tuple)."""
@@ -130,6 +142,7 @@ class WaveResult:
     overall_distribution: np.ndarray  #: (U, K) weighted option shares of the overall item
     config_hash: str
     method_version: str = METHOD_VERSION
+    points_cov: np.ndarray | None = None  #: (U, U) covariance of the social points (delta method)
 
     def row(self, unit_code: str) -> UnitRow:
         """The row of ``unit_code`` (KeyError if unknown)."""

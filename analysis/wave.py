@@ -11,6 +11,7 @@ from analysis import flags as F
 from analysis.comprehensive import comprehensive_scores
 from analysis.config import ScoringConfig
 from analysis.inputs import ComponentScores, WaveInput
+from analysis.intervals import with_intervals
 from analysis.placement import place_units
 from analysis.results import Sensitivity, WaveResult
 from analysis.rows import int_or_none, standard_unit_flags, unit_rows
@@ -67,8 +68,8 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
     ...                 items=[item], unit_codes=["A", "B"], unit_names=["甲", "乙"],
     ...                 peer_groups=["g", "g"])
     >>> res = evaluate_wave(inp, ScoringConfig(n_min=2))
-    >>> [(r.unit_code, r.si, r.social_points, r.social_tier) for r in res.rows]
-    [('A', 90.0, 20.0, '优秀'), ('B', 60.0, 12.0, '较差(待复核)')]
+    >>> [(r.unit_code, r.si, round(r.social_points, 6), r.social_tier, r.social_tier_status) for r in res.rows]
+    [('A', 90.0, 20.0, '优秀(待复核)', 'provisional'), ('B', 60.0, 12.0, '较差(待复核)', 'provisional')]
     """
     config = config or ScoringConfig()
     errs = inp.validate()
@@ -116,7 +117,8 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
         topbox = table.topbox[j0, safe] & answered
     stats = unit_cell_stats(ru[counted], wts.cell[crs], d, scores.y[counted], u, n_cells,
                             top2=top2, topbox=topbox, overall_answered=answered)
-    idx = unit_index_from_stats(stats, wts.cell_factor, config.z_crit)
+    idx = with_intervals(unit_index_from_stats(stats, wts.cell_factor, config.z), config.se_floor_fraction,
+                         config.confidence_level, config.ci_method)
     dk_num = np.bincount(ru[dk_pool], weights=scores.n_missing[dk_pool], minlength=u)
     dk_den = np.bincount(ru[dk_pool], weights=scores.n_answered[dk_pool], minlength=u)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -133,7 +135,7 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
         dist = np.divide(dist, tot, out=np.zeros_like(dist), where=tot > 0)
 
     _, groups = np.unique(np.asarray(inp.peer_groups, dtype=object).astype(str), return_inverse=True)
-    place = place_units(idx.si, idx.se, groups, config)
+    place = place_units(idx.si, idx.se, groups, config, n_valid=idx.n_valid)
     quotas = quota_reports(inp, wts, stats.n, config)
     diagnostics = dataclasses.replace(wts.diagnostics, quotas=quotas)
 
@@ -149,7 +151,7 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
         sensitivity=Sensitivity(place.points_by_method, place.ranks_by_method, {}),
         weighting=diagnostics, submission_weights=wts.weights, submission_flags=sub_flags,
         rating_flags=rat_flags, rating_scores=scores.y, rating_counted=counted,
-        overall_distribution=dist, config_hash=config.config_hash(),
+        overall_distribution=dist, config_hash=config.config_hash(), points_cov=place.points_cov,
     )
     if inp.components is not None:
         result = with_components(result, inp.components, config)
@@ -172,17 +174,23 @@ def with_components(result: R, components: ComponentScores, config: ScoringConfi
         social_max=config.social_max, base_max=config.base_max, diff_max=config.diff_max,
         bonus_cap=config.bonus_cap, unit_codes=[r.unit_code for r in result.rows],
         sensitivity_points=result.sensitivity.points, rank_unstable_places=config.rank_unstable_places,
+        points_se=result.points_cov if result.points_cov is not None else np.array([r.points_se for r in result.rows]),
+        si=np.array([r.si for r in result.rows]),
+        low_n=np.array([F.LOW_N in r.flags for r in result.rows]), coverage=config.confidence_level,
+        evidence=config.tier_evidence, n_draws=config.n_draws, seed=config.seed,
     )
     rows = []
     for i, row in enumerate(result.rows):
         fl = set(row.flags)
-        if comp.bonus_capped[i]:
-            fl.add(F.BONUS_CAPPED)
-        if comp.rank_unstable[i]:
-            fl.add(F.RANK_UNSTABLE)
+        for flag, on in ((F.BONUS_CAPPED, comp.bonus_capped[i]), (F.RANK_UNSTABLE, comp.rank_unstable[i]),
+                         (F.VETO, comp.veto[i])):
+            if on:
+                fl.add(flag)
         rows.append(dataclasses.replace(
             row, total=float(comp.total[i]), total_rank=int_or_none(comp.total_rank[i]),
             total_tier=comp.total_tier[i], flags=tuple(sorted(fl)),
+            total_rankset_low=int_or_none(comp.rankset_low[i]),
+            total_rankset_high=int_or_none(comp.rankset_high[i]), total_tier_status=comp.tier_status[i],
         ))
     sens = Sensitivity(result.sensitivity.points, result.sensitivity.ranks, comp.ranks_by_method)
     return dataclasses.replace(result, rows=tuple(rows), sensitivity=sens)

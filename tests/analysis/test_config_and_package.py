@@ -25,7 +25,7 @@ def test_defaults_follow_design_section_7():
     assert (c.base_max, c.diff_max, c.bonus_cap) == (30, 50, 5)
     annual = ScoringConfig.for_period("annual")
     assert (annual.n_min, annual.wide_ci_half_width) == (300, 3.0)
-    assert METHOD_VERSION == "minyi-si/1.0"
+    assert METHOD_VERSION == "minyi-si/2.0"
 
 
 def test_round_trip_through_json_and_stable_hash():

@@ -42,7 +42,9 @@ def golden_input(with_components: bool = True) -> WaveInput:
     )
 
 
-GOLDEN_CONFIG = ScoringConfig(raking=False, n_min=5, wide_ci_half_width=10.0)
+#: The golden numbers stand with the classic settings: direct SI, Wald interval, plain ranks.
+GOLDEN_CONFIG = ScoringConfig(raking=False, n_min=5, wide_ci_half_width=10.0, points_basis="direct",
+                              ci_method="wald", rank_points="plain")
 
 
 @pytest.fixture(scope="module")
@@ -86,20 +88,54 @@ def test_points_all_methods(result, code):
 
 
 def test_totals_ranks_tiers(result):
-    expected = {"A": (93.3567, 1, "优秀"), "C": (92.5000, 2, "良好"), "B": (88.5000, 3, "较差")}
-    for code, (total, rank, tier) in expected.items():
+    """Totals and ranks as in DESIGN §7; tiers by the amended §7 (e), worked out by hand.
+
+    A's total is in the 优秀 zone (rank 1 of 3) but only 0.8567 above C: the social points'
+    covariance J·diag(SE²)·Jᵀ gives A's points the SE sqrt(0.3404²·7.902² + 0.0487²·7.599² +
+    0.2918²·4.958²) = 3.0767 (B and C sit at the band's edges, their own points fixed), so
+    z = 0.8567/3.0767 = 0.28 < 1.645 (one-sided, α/k = 5% for a one-place zone): provisional.
+    C (n = 4 < n_min = 5) gets an indicative 良好; B's 较差 is provisional (LOW_N).
+    """
+    expected = {"A": (93.3567, 1, "优秀(待复核)", "provisional"), "C": (92.5000, 2, "良好", "indicative"),
+                "B": (88.5000, 3, "较差(待复核)", "provisional")}
+    for code, (total, rank, tier, status) in expected.items():
         row = result.row(code)
         assert row.total == pytest.approx(total, abs=5e-5)
-        assert (row.total_rank, row.total_tier) == (rank, tier)
+        assert (row.total_rank, row.total_tier, row.total_tier_status) == (rank, tier, status)
+    assert result.row("A").points_se == pytest.approx(3.0767, abs=5e-4)
+    assert result.row("B").points_se == pytest.approx(0.0, abs=1e-9)
+    assert result.row("C").points_se == pytest.approx(0.0, abs=1e-9)
 
 
-def test_social_tiers_and_bottom(result):
-    assert [result.row(c).social_tier for c in ("C", "A", "B")] == ["优秀", "良好", "较差(待复核)"]
+def test_social_tiers_and_evidence(result):
+    """Amended §7 (e): no placement at n = 4–5 is final where it matters.
+
+    C is ranked first (优秀 zone) but is LOW_N (n = 4) and not significantly above A
+    (z = 0.36 < 1.645): 优秀(待复核), TOP_NOT_SIG. A is 良好 with n = 5 = n_min: final.
+    B is in the 较差 zone and significantly below both others one-sided at 5% (A vs B
+    z = 1.8373, C vs B z = 23.5/9.0735 = 2.59, both ≥ 1.645) — so no BOTTOM_NOT_SIG — but
+    LOW_N: 较差(待复核).
+    """
+    got = [(result.row(c).social_tier, result.row(c).social_tier_status) for c in ("C", "A", "B")]
+    assert got == [("优秀(待复核)", "provisional"), ("良好", "final"), ("较差(待复核)", "provisional")]
     assert [result.row(c).social_rank for c in ("C", "A", "B")] == [1, 2, 3]
-    assert "BOTTOM_NOT_SIG" in result.row("B").flags
+    assert "BOTTOM_NOT_SIG" not in result.row("B").flags
+    assert "TOP_NOT_SIG" in result.row("C").flags
     a, b = result.row("A"), result.row("B")
     z = (a.si - b.si) / np.hypot(a.si_se, b.si_se)
     assert z == pytest.approx(1.8373, abs=5e-5)
+
+
+def test_rank_sets(result):
+    """Simultaneous 95% rank sets: only C vs B (z = 2.59) clears the all-pairs critical value
+    (about 2.4 here; 2.34 for three equal SEs, Tukey), so C ∈ [1, 2], A ∈ [1, 3], B ∈ [2, 3]."""
+    got = {c: (result.row(c).social_rankset_low, result.row(c).social_rankset_high) for c in UNITS}
+    assert got == {"A": (1, 3), "B": (2, 3), "C": (1, 2)}
+
+
+def test_needed_n(result):
+    """A: s² = 7.902²·4.4803 = 279.76, deff = 5/4.4803, h = 10: 1.96²·279.76·1.116/100 = 11.99 → 12."""
+    assert result.row("A").n_needed == 12
 
 
 def test_dk_and_top2(result):
@@ -119,7 +155,7 @@ def test_unit_flags(result):
     assert (c.si - a.si) / np.hypot(c.si_se, a.si_se) == pytest.approx(0.3600, abs=5e-5)
     for code in UNITS:
         assert list(result.row(code).flags) == sorted(result.row(code).flags)
-        assert result.row(code).method_version == "minyi-si/1.0"
+        assert result.row(code).method_version == "minyi-si/2.0"
 
 
 def test_respondent_flags(result):

@@ -55,7 +55,7 @@ def test_rows_carry_every_export_field_and_are_deterministic():
     for row in a.rows:
         d = row.export_dict()
         assert list(d) == list(EXPORT_FIELDS)
-        assert d["method_version"] == "minyi-si/1.0"
+        assert d["method_version"] == "minyi-si/2.0"
         assert row.social_rank_low <= row.social_rank <= row.social_rank_high or row.social_rank_low <= row.social_rank_high
     assert a.config_hash == ScoringConfig().config_hash()
     w = a.submission_weights
