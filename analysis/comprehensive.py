@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.flags import ADJ_NOT_SIG, BOTTOM_NOT_SIG
 from analysis.inputs import ComponentScores
 from analysis.placement import FINAL, evidence_status, shown_tier, zone_test_sets
 from analysis.rank_sets import as_covariance, group_rank_sets
@@ -154,33 +153,37 @@ def annual_index(si: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return mean, err, q
 
 
+#: Statuses of a 较差 total placement that count for CONSEC_BOTTOM: the evidence's or the office's.
+COUNTED_STATUSES = ("final", "confirmed")
+
+
 @dataclass(frozen=True)
 class ConsecBottom:
-    """CONSEC_BOTTOM for one unit: 较差 total tier in both years, with each year's significance."""
+    """CONSEC_BOTTOM for one unit: a counted 较差 total tier in both years, with each year's status."""
 
     unit_code: str
-    year1_significant: bool  #: that year's social placement carried neither BOTTOM_NOT_SIG nor ADJ_NOT_SIG
-    year2_significant: bool
+    year1_status: str  #: final (the evidence) or confirmed (the office)
+    year2_status: str
 
 
 def consec_bottom(
-    year1: Mapping[str, tuple[str | None, Sequence[str]]],
-    year2: Mapping[str, tuple[str | None, Sequence[str]]],
+    year1: Mapping[str, tuple[str | None, str | None]],
+    year2: Mapping[str, tuple[str | None, str | None]],
 ) -> list[ConsecBottom]:
-    """Units whose total tier is 较差 in two consecutive years (``unit code -> (total_tier, flags)``).
+    """Units whose total tier is 较差 in two consecutive years, final or confirmed by the office
+    both times (``unit code -> (total_tier, total_tier_status)``); provisional and cleared
+    placements never count.
 
     Examples
     --------
-    >>> y1 = {"A": ("较差", ["BOTTOM_NOT_SIG"]), "B": ("较差", []), "C": ("良好", [])}
-    >>> y2 = {"A": ("较差", []), "B": ("一般", []), "C": ("较差", [])}
+    >>> y1 = {"A": ("较差", "final"), "B": ("较差(待复核)", "provisional"), "C": ("较差", "confirmed")}
+    >>> y2 = {"A": ("较差", "confirmed"), "B": ("较差", "final"), "C": ("一般", "cleared")}
     >>> consec_bottom(y1, y2)
-    [ConsecBottom(unit_code='A', year1_significant=False, year2_significant=True)]
+    [ConsecBottom(unit_code='A', year1_status='final', year2_status='confirmed')]
     """
     out = []
     for code in sorted(set(year1) & set(year2)):
-        (t1, f1), (t2, f2) = year1[code], year2[code]
-        if t1 == POOR and t2 == POOR:
-            sig1 = not ({BOTTOM_NOT_SIG, ADJ_NOT_SIG} & set(f1))
-            sig2 = not ({BOTTOM_NOT_SIG, ADJ_NOT_SIG} & set(f2))
-            out.append(ConsecBottom(code, sig1, sig2))
+        (t1, s1), (t2, s2) = year1[code], year2[code]
+        if t1 == POOR and t2 == POOR and s1 in COUNTED_STATUSES and s2 in COUNTED_STATUSES:
+            out.append(ConsecBottom(code, str(s1), str(s2)))
     return out

@@ -135,7 +135,13 @@ def job(job_id: str) -> Any:
 
 @bp.get("/runs/<int:run_id>")
 def run_detail(run_id: int) -> str:
-    """Results of a run: table per peer group, sensitivity, charts, publication actions."""
+    """Results of a run: table per peer group, verdicts and decisions, sensitivity, charts."""
+    return render_run(load_run(run_id))
+
+
+def render_run(run: EvaluationRun, typed: dict[str, Any] | None = None) -> str:
+    """The run page; ``typed`` keeps a rejected decision form's input and its errors."""
+    from survey.evaluation.decisions import SCOPE_WORDS, STATUS_WORDS, pending_placements
     from survey.evaluation.report import (
         SORTABLE,
         flags_used,
@@ -145,17 +151,22 @@ def run_detail(run_id: int) -> str:
     )
     from survey.evaluation.runs import list_runs
 
-    run = load_run(run_id)
     unit = viewer_unit()
     sort = request.args.get("sort", "social_rank")
     descending = request.args.get("dir") == "desc"
     published = [r for r in list_runs(db_session(), run.period, published_only=True)
                  if r.kind == run.kind and r.id != run.id]
+    rows = visible_rows(run, unit)
     return render_template(
         "office/run.html", run=run, groups=grouped_rows(run, unit, sort, descending),
-        sensitivity=sensitivity(run, unit), legend=flags_used(visible_rows(run, unit)),
+        sensitivity=sensitivity(run, unit), legend=flags_used(rows),
         sort=sort, descending=descending, sortable=SORTABLE, can_write=can_write(),
-        unit=unit, supersedable=published)
+        unit=unit, supersedable=published, pending=pending_placements(run) if unit is None else [],
+        decided=[(r, scope, r.decisions[scope]) for r in sorted(rows, key=lambda r: (r.peer_group, r.unit_code))
+                 for scope in ("social", "total") if (r.decisions or {}).get(scope)],
+        consec=[r for r in rows if (r.extra or {}).get("consec_bottom")],
+        status_words={k: _(v) for k, v in STATUS_WORDS.items()},
+        scope_words={k: _(v) for k, v in SCOPE_WORDS.items()}, typed=typed or {})
 
 
 @bp.post("/runs/<int:run_id>/publish")

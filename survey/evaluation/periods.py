@@ -105,7 +105,7 @@ def compute_year(session: Session, year: int, quarters: list[EvaluationRun], set
     rows = result_rows(result, [unit_ids[r.unit_code] for r in result.rows],
                        {r.unit_code: {"quarters": int(q)} for r, q in zip(result.rows, result.quarters,
                                                                            strict=True)})
-    _mark_consec_bottom(rows, _previous_year(session, year))
+    _mark_consec_bottom(rows, _previous_year(session, year), None, str(year))
     return result, unit_ids, rows, covered, components is not None
 
 
@@ -135,6 +135,11 @@ def evaluate_year_run(session: Session, year: int, settings: RunSettings, actor:
         row.run_id = run.id
     session.add_all(rows)
     session.flush()
+    for row in rows:
+        if "consec_bottom" in row.extra:
+            row.extra = {**row.extra, "consec_bottom": {**row.extra["consec_bottom"], "years": [
+                row.extra["consec_bottom"]["years"][0], {**row.extra["consec_bottom"]["years"][1], "run": run.id}]}}
+    session.flush()
     audit.record(session, actor, "run.create", "evaluation_run", run.id,
                  new={"period": str(year), "kind": "year", "quarters": [r.id for r in quarters]})
     return run
@@ -148,17 +153,39 @@ def _previous_year(session: Session, year: int) -> EvaluationRun | None:
     return published_for(session, str(year - 1), "year")
 
 
-def _mark_consec_bottom(rows: list[EvaluationResult], previous: EvaluationRun | None) -> None:
-    """CONSEC_BOTTOM on units whose total tier is 较差 this year and last (with significance)."""
+def _year_evidence(run_id: int | None, period: str, row: EvaluationResult) -> dict[str, Any]:
+    """One year's total placement and what it rests on, as CONSEC_BOTTOM records it."""
+    decision = (row.decisions or {}).get("total")
+    return {"run": run_id, "period": period, "total_tier": row.total_tier,
+            "status": row.total_tier_status, "total_rank": row.total_rank,
+            "rankset": [row.total_rankset_low, row.total_rankset_high],
+            "office_reason": decision["reason"] if decision else None}
+
+
+def _mark_consec_bottom(rows: list[EvaluationResult], previous: EvaluationRun | None,
+                        run_id: int | None = None, period: str = "") -> None:
+    """CONSEC_BOTTOM on units whose total tier is 较差 this year and last, each time final or
+    confirmed by the office; each year's evidence goes to ``extra["consec_bottom"]``."""
+    for row in rows:  # recomputed from scratch: a decision may have changed this year's status
+        row.flags = ";".join(sorted(set(filter(None, (row.flags or "").split(";"))) - {"CONSEC_BOTTOM"}))
+        if "consec_bottom" in (row.extra or {}):
+            row.extra = {k: v for k, v in row.extra.items() if k != "consec_bottom"}
     if previous is None:
         return
-    before = {r.unit_code: (r.total_tier, (r.flags or "").split(";")) for r in previous.results}
-    now = {r.unit_code: (r.total_tier, (r.flags or "").split(";")) for r in rows}
-    hits = {c.unit_code: c for c in consec_bottom(before, now)}
+    before = {r.unit_code: r for r in previous.results}
+    hits = {c.unit_code for c in consec_bottom(
+        {c: (r.total_tier, r.total_tier_status) for c, r in before.items()},
+        {r.unit_code: (r.total_tier, r.total_tier_status) for r in rows})}
     for row in rows:
         if row.unit_code in hits:
-            hit = hits[row.unit_code]
             row.flags = ";".join(sorted(set(filter(None, row.flags.split(";"))) | {"CONSEC_BOTTOM"}))
-            row.extra = {**row.extra, "consec_bottom": {
-                "previous_run": previous.id, "previous_year_significant": hit.year1_significant,
-                "this_year_significant": hit.year2_significant}}
+            row.extra = {**(row.extra or {}), "consec_bottom": {
+                "previous_run": previous.id,
+                "years": [_year_evidence(previous.id, previous.period, before[row.unit_code]),
+                          _year_evidence(run_id, period, row)]}}
+
+
+def refresh_consec_bottom(session: Session, run: EvaluationRun) -> None:
+    """Recompute CONSEC_BOTTOM of a draft annual run after the office decided a total placement."""
+    _mark_consec_bottom(list(run.results), _previous_year(session, int(run.period)), run.id, run.period)
+    session.flush()

@@ -19,6 +19,7 @@ from analysis import RakingError, WaveResult, evaluate_wave
 from survey import audit
 from survey.db import utcnow
 from survey.errors import InvalidTransition, NotFound, ValidationFailed
+from survey.evaluation.decisions import require_decided
 from survey.evaluation.inputs import WaveData, load_wave
 from survey.evaluation.settings import RunSettings
 from survey.evaluation.storage import code_version, result_rows, summary
@@ -28,8 +29,8 @@ from survey.models import EvaluationResult, EvaluationRun, RunStatus, Wave
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 #: Fields compared in a supersession diff (old → new per unit).
-DIFF_FIELDS = ("n_valid", "si", "social_points", "social_rank", "social_tier", "total", "total_rank",
-               "total_tier", "flags")
+DIFF_FIELDS = ("n_valid", "si", "social_points", "social_rank", "social_tier", "social_tier_status",
+               "total", "total_rank", "total_tier", "total_tier_status", "flags")
 
 
 def _noop(_stage: str, _fraction: float) -> None:
@@ -105,6 +106,7 @@ def publish_run(session: Session, run_id: int, actor: str, reason: str | None = 
     _require_draft(run)
     if run.kind == "rolling":
         raise InvalidTransition(_("Rolling monthly analyses are never published."))
+    require_decided(run)
     current = published_for(session, run.period, run.kind)
     if current is not None:
         raise InvalidTransition(
@@ -154,6 +156,7 @@ def supersede_run(session: Session, old_id: int, new_id: int, reason: str, actor
     _require_draft(new)
     if (new.period, new.kind) != (old.period, old.kind):
         raise ValidationFailed([("run", _("The correcting run must cover the same period."))])
+    require_decided(new)
     diff = unit_diff(old, new)
     new.summary = {**new.summary, "diff": diff, "supersedes": old.id}
     new.supersedes_id = old.id

@@ -16,9 +16,9 @@ from survey.db import PROJECT_ROOT
 from survey.models import EvaluationResult, EvaluationRun
 
 #: Result fields stored in EvaluationResult columns (everything else goes to ``extra``).
-ROW_FIELDS = tuple(f for f in EXPORT_FIELDS if f != "flags")
+ROW_FIELDS = tuple(f for f in EXPORT_FIELDS if f != "flags") + ("points_se",)
 #: Per-unit extras kept beside the DESIGN §8 columns.
-EXTRA_FIELDS = ("sum_w", "deff", "topbox_rate")
+EXTRA_FIELDS = ("topbox_rate",)
 
 
 def plain(value: Any) -> Any:
@@ -103,8 +103,8 @@ def stored_unit_row(row: EvaluationResult) -> UnitRow:
     extra = row.extra or {}
     return UnitRow(
         unit_code=row.unit_code, unit_name=row.unit_name, peer_group=row.peer_group,
-        n_valid=row.n_valid, n_eff=_f(row.n_eff), sum_w=_f(extra.get("sum_w")),
-        deff=_f(extra.get("deff")), si=_f(row.si), si_se=_f(row.si_se), si_ci_low=_f(row.si_ci_low),
+        n_valid=row.n_valid, n_eff=_f(row.n_eff), sum_w=_f(row.sum_w if row.sum_w is not None else extra.get("sum_w")),
+        deff=_f(row.deff if row.deff is not None else extra.get("deff")), si=_f(row.si), si_se=_f(row.si_se), si_ci_low=_f(row.si_ci_low),
         si_ci_high=_f(row.si_ci_high), sat_rate_top2=_f(row.sat_rate_top2),
         topbox_rate=_f(extra.get("topbox_rate")), dk_rate=_f(row.dk_rate),
         social_method=row.social_method or None, social_max=row.social_max,
@@ -114,7 +114,11 @@ def stored_unit_row(row: EvaluationResult) -> UnitRow:
         si_shrunk=_f(row.si_shrunk), si_shrunk_ci_low=_f(row.si_shrunk_ci_low),
         si_shrunk_ci_high=_f(row.si_shrunk_ci_high), total=_f(row.total), total_rank=row.total_rank,
         total_tier=row.total_tier, flags=tuple(f for f in (row.flags or "").split(";") if f),
-        method_version=row.method_version,
+        method_version=row.method_version, points_se=_f(row.points_se),
+        social_rankset_low=row.social_rankset_low, social_rankset_high=row.social_rankset_high,
+        social_tier_status=row.social_tier_status, total_rankset_low=row.total_rankset_low,
+        total_rankset_high=row.total_rankset_high, total_tier_status=row.total_tier_status,
+        n_needed=row.n_needed,
     )
 
 

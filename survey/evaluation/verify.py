@@ -1,5 +1,8 @@
 """``verify-run``: re-read a run's data through the same SQL, recompute, compare per field.
 
+The office's recorded decisions on provisional placements are replayed onto the recomputed rows
+(they are part of the run, not of the statistics), so a decided run verifies as identical.
+
 Floats compare equal within 1e-9 relative (summation order may differ between databases);
 everything else must be equal. The input hash and the settings hash are compared too.
 """
@@ -13,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey.errors import ValidationFailed
+from survey.evaluation.decisions import replay_decisions
 from survey.evaluation.exports import COLUMNS
 from survey.evaluation.inputs import load_wave
 from survey.evaluation.runs import compute_wave, get_run
@@ -21,8 +25,10 @@ from survey.evaluation.storage import result_rows
 from survey.i18n import _
 
 REL_TOL = 1e-9
-#: Result columns recomputed and compared (the per-run ones are compared once).
-COMPARED = tuple(c for c in COLUMNS if c not in ("period", "run_id", "input_sha256"))
+#: Result columns recomputed and compared (the per-run ones are compared once); the office's
+#: decisions are compared as the stored ``decisions`` attribute, not as their export text.
+COMPARED = tuple(c for c in COLUMNS if c not in ("period", "run_id", "input_sha256", "office_decisions")
+                 ) + ("decisions",)
 
 
 @dataclass
@@ -82,6 +88,11 @@ def verify_run(session: Session, run_id: int) -> VerifyReport:
                          district_variable=settings.scoring.district_variable)
         digest = data.input_sha256
         fresh_rows = result_rows(compute_wave(data, settings), data.unit_ids)
+    replay_decisions(fresh_rows, list(run.results))
+    if run.kind == "year":
+        from survey.evaluation.periods import _mark_consec_bottom, _previous_year
+
+        _mark_consec_bottom(fresh_rows, _previous_year(session, int(run.period)), run.id, run.period)
     if digest != run.input_sha256:
         report.differences.append(Difference("", "input_sha256", run.input_sha256, digest))
     stored = {r.unit_code: r for r in run.results}

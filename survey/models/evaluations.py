@@ -91,5 +91,22 @@ class EvaluationResult(Base):
     method_version: Mapped[str] = mapped_column(String(32))
     #: Extra per-unit outputs (sensitivity ranks, sum of weights, ...).
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sum_w: Mapped[float | None] = mapped_column(Float)
+    deff: Mapped[float | None] = mapped_column(Float)
+    #: SE of the social points (delta method): the social part of the total's uncertainty.
+    points_se: Mapped[float | None] = mapped_column(Float)
+    #: Rank confidence set of the SI within the peer group (DESIGN §7e).
+    social_rankset_low: Mapped[int | None] = mapped_column(Integer)
+    social_rankset_high: Mapped[int | None] = mapped_column(Integer)
+    #: final | provisional | indicative, or confirmed | cleared after the office's decision.
+    social_tier_status: Mapped[str | None] = mapped_column(String(16))
+    total_rankset_low: Mapped[int | None] = mapped_column(Integer)
+    total_rankset_high: Mapped[int | None] = mapped_column(Integer)
+    total_tier_status: Mapped[str | None] = mapped_column(String(16))
+    #: Valid ratings needed for n >= n_min and the WIDE_CI half-width (样本不足).
+    n_needed: Mapped[int | None] = mapped_column(Integer)
+    #: The office's decisions on provisional placements: {"social"|"total": {decision, from, to,
+    #: reason, by, at}}; frozen with the run like every other column.
+    decisions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     run: Mapped[EvaluationRun] = relationship(back_populates="results")

@@ -75,7 +75,27 @@ GOLDEN_COMPONENTS = (
     f"{GOLDEN_PERIOD},C,丙单位,G,27.0,30,42.0,50,3.5,5,0,0,\n"
 )
 #: The example's thresholds: LOW_N below 5, WIDE_CI above a half-width of 10; raking off.
-GOLDEN_SETTINGS = {"scoring": {"raking": False, "n_min": 5, "wide_ci_half_width": 10.0}}
+#: The golden example's settings: its numbers stand with the direct SI, Wald intervals and plain ranks.
+GOLDEN_SETTINGS = {"scoring": {"raking": False, "n_min": 5, "wide_ci_half_width": 10.0,
+                               "points_basis": "direct", "ci_method": "wald", "rank_points": "plain"}}
+
+
+def decide_all(db, run, decision: str = "confirm", actor: str = "office1") -> int:
+    """Decide every provisional placement of a draft run (as the office would before publishing)."""
+    from survey.evaluation.decisions import decide_placement, pending_placements
+
+    pending = pending_placements(run)
+    for p in pending:
+        decide_placement(db, run.id, p.unit_code, p.scope, decision, f"test: {decision} {p.unit_code}", actor)
+    return len(pending)
+
+
+def publish_decided(db, run_id: int, actor: str = "office1", decision: str = "confirm"):
+    """Confirm (or clear) every provisional placement, then publish the run."""
+    from survey.evaluation.runs import get_run, publish_run
+
+    decide_all(db, get_run(db, run_id), decision, actor)
+    return publish_run(db, run_id, actor)
 
 
 def golden_interviews_csv() -> bytes:

@@ -21,12 +21,14 @@ EXPECTED = {  # unit: n, SI, SE, CI low, CI high, n_eff, M1, M2, M3, M4
     "B": (4, 63.6250, 7.5986, 48.7320, 78.5180, 3.8278, 12.7250, 12.0000, 13.1964, 12.0000),
     "C": (4, 87.1250, 4.9583, 77.4069, 96.8431, 3.9801, 17.4250, 20.0000, 17.7254, 20.0000),
 }
-TOTALS = {"A": (93.3567, 1, "优秀"), "C": (92.5000, 2, "良好"), "B": (88.5000, 3, "较差")}
-SOCIAL = {"C": (1, "优秀"), "A": (2, "良好"), "B": (3, "较差(待复核)")}
+# tiers by the amended §7 (e), worked out by hand in tests/analysis/test_golden.py: no placement
+# at n = 4-5 is final where it matters (LOW_N below n_min = 5; A's total lead over C not significant)
+TOTALS = {"A": (93.3567, 1, "优秀(待复核)"), "C": (92.5000, 2, "良好"), "B": (88.5000, 3, "较差(待复核)")}
+SOCIAL = {"C": (1, "优秀(待复核)"), "A": (2, "良好"), "B": (3, "较差(待复核)")}
 DK = {"A": 0.1333, "B": 0.1333, "C": 0.0}
 TOP2 = {"A": 0.7000, "B": 0.4250, "C": 1.0000}
-FLAGS = {"A": {"WIDE_CI", "ADJ_NOT_SIG"}, "B": {"LOW_N", "WIDE_CI", "ADJ_NOT_SIG", "BOTTOM_NOT_SIG"},
-         "C": {"LOW_N", "ADJ_NOT_SIG"}}
+FLAGS = {"A": {"WIDE_CI", "ADJ_NOT_SIG"}, "B": {"LOW_N", "WIDE_CI", "ADJ_NOT_SIG"},
+         "C": {"LOW_N", "ADJ_NOT_SIG", "TOP_NOT_SIG"}}
 
 
 def _evaluate(runner, tmp_path, wave_id: int, method: str = "M2") -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csrf_from
-from tests.office.fixtures import GOLDEN_COMPONENTS, golden_wave
+from tests.office.fixtures import GOLDEN_COMPONENTS, golden_wave, publish_decided
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_viewer_reads_but_cannot_write(client, auth, db, wave):
     from survey.evaluation.settings import RunSettings
 
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False}}), "t")
-    publish_run(db, run.id, "t")
+    publish_decided(db, run.id, "t")
     db.commit()
     auth.login_as("viewer")
     assert client.get(f"/office/runs/{run.id}").status_code == 200
@@ -75,7 +75,7 @@ def test_unit_bound_viewer_sees_only_their_unit(client, app, db, wave):
 
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False}}), "t")
     draft = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False}}), "t")
-    publish_run(db, run.id, "t")
+    publish_decided(db, run.id, "t")
     create_user(db, "viewer_b", "viewer", "correct horse battery", actor="t", unit_code="B")
     db.commit()
     token = csrf_from(client.get("/login").get_data(as_text=True))
@@ -97,11 +97,34 @@ def test_office_runs_publishes_and_exports_through_the_web(client, auth, wave, d
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "83.77" in html and "63.62" in html and "87.12" in html  # golden SIs
-    assert 'title="' in html and "BOTTOM_NOT_SIG" in html  # flags explained on hover
-    assert "68.28–99.25" in html  # CI of A
+    assert 'title="' in html and "LOW_N" in html  # flags explained on hover
     assert "Rank under M3" in html or "M3" in html
     sorted_page = client.get(f"/office/runs/{run_id}?sort=si&dir=desc").get_data(as_text=True)
     assert sorted_page.index("丙单位") < sorted_page.index("甲单位") < sorted_page.index("乙单位")
+    # provisional placements (n = 4-5 < n_min) are named, and publication waits for the office
+    assert "较差(待复核)" in html and "待复核" in html
+    refused = client.post(f"/office/runs/{run_id}/publish", data={"csrf_token": csrf_from(html)})
+    assert refused.status_code == 409 and "乙单位" in refused.get_data(as_text=True)
+    run = db.get(EvaluationRun, run_id)
+    from survey.evaluation.decisions import pending_placements
+
+    pending = pending_placements(run)
+    assert pending
+    first = pending[0]
+    # a decision without a reason is refused, and what was chosen is kept on the page
+    bad = client.post(f"/office/runs/{run_id}/decisions", data={
+        "csrf_token": csrf_from(html), "unit_code": first.unit_code, "scope": first.scope,
+        "decision": "clear", "reason": "  "})
+    assert bad.status_code == 422
+    bad_html = bad.get_data(as_text=True)
+    assert 'value="clear" checked' in bad_html
+    for p in pending:
+        ok = client.post(f"/office/runs/{run_id}/decisions", data={
+            "csrf_token": csrf_from(html), "unit_code": p.unit_code, "scope": p.scope,
+            "decision": "confirm", "reason": f"复核确认{p.unit_code}{p.scope}"})
+        assert ok.status_code == 303
+    html = client.get(f"/office/runs/{run_id}").get_data(as_text=True)
+    assert f"复核确认{first.unit_code}{first.scope}" in html  # the reason beside the placement
     response = client.post(f"/office/runs/{run_id}/publish", data={"csrf_token": csrf_from(html)})
     assert response.status_code == 303
     db.expire_all()
@@ -116,6 +139,10 @@ def test_office_runs_publishes_and_exports_through_the_web(client, auth, wave, d
     assert client.post(f"/office/runs/{run_id}/publish", data={"csrf_token": token}).status_code == 409
     # a correction supersedes it with a reason
     new_id = _run_via_web(client, wave.id, method="M1")
+    from tests.office.fixtures import decide_all
+
+    decide_all(db, db.get(EvaluationRun, new_id), "clear")
+    db.commit()
     html = client.get(f"/office/runs/{new_id}").get_data(as_text=True)
     assert client.post(f"/office/runs/{new_id}/supersede",
                        data={"csrf_token": csrf_from(html), "old": run_id, "reason": ""}).status_code == 422
@@ -174,7 +201,7 @@ def test_report_page_and_pdf(client, auth, wave, db):
     from survey.evaluation.settings import RunSettings
 
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False, "n_min": 5}}), "t")
-    publish_run(db, run.id, "t")
+    publish_decided(db, run.id, "t")
     db.commit()
     auth.login_as("office")
     html = client.get(f"/office/runs/{run.id}/report").get_data(as_text=True)
@@ -191,7 +218,7 @@ def test_annual_and_rolling_runs_from_the_dashboard(client, auth, wave, db):
     from survey.models import EvaluationRun
 
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False, "n_min": 5}}), "t")
-    publish_run(db, run.id, "t")
+    publish_decided(db, run.id, "t")
     db.commit()
     auth.login_as("office")
     dashboard = client.get("/office/").get_data(as_text=True)

@@ -1,0 +1,92 @@
+"""The office decides what the data cannot (DESIGN §7e): provisional placements are confirmed or
+cleared with a reason before publication; the decision is audited, frozen with the run, replayed
+by verify-run, and never passed off as a statistical result."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from survey.errors import InvalidTransition, ValidationFailed
+from tests.office.fixtures import GOLDEN_COMPONENTS, GOLDEN_SETTINGS, decide_all, golden_wave
+
+
+@pytest.fixture
+def draft(db):
+    from survey.evaluation.components import import_components
+    from survey.evaluation.runs import evaluate_wave_run
+    from survey.evaluation.settings import RunSettings
+
+    wave = golden_wave(db)
+    import_components(db, "components.csv", GOLDEN_COMPONENTS.encode("utf-8"), "office1")
+    run = evaluate_wave_run(db, wave.id, RunSettings.from_dict(GOLDEN_SETTINGS), "office1")
+    db.commit()
+    return run
+
+
+def rows(run):
+    return {r.unit_code: r for r in run.results}
+
+
+def test_publication_is_refused_while_a_provisional_placement_is_undecided(db, draft):
+    from survey.evaluation.decisions import pending_placements
+    from survey.evaluation.runs import publish_run
+
+    pending = {(p.unit_code, p.scope) for p in pending_placements(draft)}
+    # golden example: C's social 优秀 and A's total 优秀 lack evidence; B (n = 4) is LOW_N
+    assert pending == {("C", "social"), ("B", "social"), ("A", "total"), ("B", "total")}
+    with pytest.raises(InvalidTransition) as refused:
+        publish_run(db, draft.id, "office1")
+    assert "4" in refused.value.message and "乙单位" in refused.value.message
+    decide_all(db, draft)
+    assert publish_run(db, draft.id, "office1").status.value == "published"
+
+
+def test_decisions_need_a_reason_and_a_provisional_placement(db, draft):
+    from survey.evaluation.decisions import decide_placement
+
+    with pytest.raises(ValidationFailed) as error:
+        decide_placement(db, draft.id, "B", "social", "confirm", "   ", "office1")
+    assert [f for f, _m in error.value.errors] == ["reason"]
+    with pytest.raises(ValidationFailed) as error:
+        decide_placement(db, draft.id, "B", "nonsense", "maybe", "x", "office1")
+    assert {f for f, _m in error.value.errors} == {"scope", "decision"}
+    with pytest.raises(ValidationFailed):  # A's social 良好 is final: nothing to decide
+        decide_placement(db, draft.id, "A", "social", "confirm", "x", "office1")
+    assert rows(draft)["B"].social_tier == "较差(待复核)"
+
+
+def test_confirm_clear_and_change_of_mind_are_recorded_and_audited(db, draft):
+    from survey.evaluation.decisions import decide_placement
+    from survey.models import AuditLog
+
+    b = decide_placement(db, draft.id, "B", "social", "confirm", "样本虽少但问题属实", "office1")
+    assert (b.social_tier, b.social_tier_status) == ("较差", "confirmed")
+    b = decide_placement(db, draft.id, "B", "social", "clear", "复核后改为一般", "office2")
+    assert (b.social_tier, b.social_tier_status) == ("一般", "cleared")
+    record = b.decisions["social"]
+    assert (record["from"], record["to"], record["decision"], record["by"]) == ("较差(待复核)", "一般", "clear", "office2")
+    c = decide_placement(db, draft.id, "C", "social", "clear", "样本不足", "office1")
+    assert (c.social_tier, c.social_tier_status) == ("良好", "cleared")
+    db.commit()
+    audit = db.scalars(select(AuditLog).where(AuditLog.action == "run.decide")).all()
+    assert [(a.actor, a.new["unit"], a.new["decision"]) for a in audit] == [
+        ("office1", "B", "confirm"), ("office2", "B", "clear"), ("office1", "C", "clear")]
+    assert audit[1].old["tier"] == "较差" and audit[1].new["reason"] == "复核后改为一般"
+
+
+def test_decisions_are_frozen_with_the_run_and_replayed_by_verify(db, draft, runner, raw_sql):
+    from survey.evaluation.decisions import decide_placement
+    from survey.evaluation.runs import publish_run
+
+    decide_all(db, draft, "clear")
+    publish_run(db, draft.id, "office1")
+    db.commit()
+    with pytest.raises(InvalidTransition):
+        decide_placement(db, draft.id, "B", "social", "confirm", "too late", "office1")
+    with pytest.raises(DBAPIError):
+        raw_sql("UPDATE evaluation_result SET decisions = NULL WHERE run_id = :id", id=draft.id)
+    result = runner.invoke(args=["verify-run", str(draft.id)])
+    assert result.exit_code == 0, result.output
+    assert "identical" in result.output
