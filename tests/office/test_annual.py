@@ -16,7 +16,7 @@ from tests.office.fixtures import (
 
 
 def _quarter(db, wave):
-    from survey.evaluation.runs import evaluate_wave_run, publish_run
+    from survey.evaluation.runs import evaluate_wave_run
     from survey.evaluation.settings import RunSettings
 
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict(GOLDEN_SETTINGS), "office1")
@@ -26,7 +26,6 @@ def _quarter(db, wave):
 def test_annual_runs_and_consecutive_bottom(db):
     from survey.evaluation.components import import_components
     from survey.evaluation.periods import evaluate_year_run
-    from survey.evaluation.runs import publish_run
     from survey.evaluation.settings import RunSettings
 
     wave26 = golden_wave(db)
@@ -108,7 +107,6 @@ def test_cli_evaluate_year(db, runner):
 
 def test_verify_an_annual_run(db, runner, raw_sql):
     from survey.evaluation.periods import evaluate_year_run
-    from survey.evaluation.runs import publish_run
     from survey.evaluation.settings import RunSettings
 
     wave = golden_wave(db)

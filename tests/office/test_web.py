@@ -43,7 +43,7 @@ def test_anonymous_is_sent_to_login(client, wave):
 
 
 def test_viewer_reads_but_cannot_write(client, auth, db, wave):
-    from survey.evaluation.runs import evaluate_wave_run, publish_run
+    from survey.evaluation.runs import evaluate_wave_run
     from survey.evaluation.settings import RunSettings
 
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False}}), "t")
@@ -70,7 +70,7 @@ def test_post_without_csrf_is_rejected(client, auth, wave):
 
 def test_unit_bound_viewer_sees_only_their_unit(client, app, db, wave):
     from survey.accounts import create_user
-    from survey.evaluation.runs import evaluate_wave_run, publish_run
+    from survey.evaluation.runs import evaluate_wave_run
     from survey.evaluation.settings import RunSettings
 
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False}}), "t")
@@ -197,7 +197,7 @@ def test_components_page_imports_and_reports_errors(client, auth, wave):
 
 
 def test_report_page_and_pdf(client, auth, wave, db):
-    from survey.evaluation.runs import evaluate_wave_run, publish_run
+    from survey.evaluation.runs import evaluate_wave_run
     from survey.evaluation.settings import RunSettings
 
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict({"scoring": {"raking": False, "n_min": 5}}), "t")
@@ -213,7 +213,7 @@ def test_report_page_and_pdf(client, auth, wave, db):
 
 
 def test_annual_and_rolling_runs_from_the_dashboard(client, auth, wave, db):
-    from survey.evaluation.runs import evaluate_wave_run, publish_run
+    from survey.evaluation.runs import evaluate_wave_run
     from survey.evaluation.settings import RunSettings
     from survey.models import EvaluationRun
 
