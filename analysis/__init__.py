@@ -52,7 +52,10 @@ Also public: ``with_components`` (add totals to an evaluated wave or year), ``co
 ``paperang-p2-fonts-cjk`` package, else Debian's fonts-wqy-microhei / fonts-noto-cjk; a
 missing font raises :class:`analysis.charts.MissingCJKFontError`).
 
-Tiers are 优秀, 良好, 一般, 较差, and 较差(待复核) as the social tier of a BOTTOM_NOT_SIG unit.
+Tiers are 优秀, 良好, 一般, 较差; a 优秀 or 较差 placement that the evidence does not support (or
+of a unit below n_min) reads 优秀(待复核) / 较差(待复核), with ``social_tier_status`` /
+``total_tier_status`` "provisional" (see :mod:`analysis.placement`). ``rank_sets`` gives the
+confidence sets for ranks of Mogstad, Romano, Shaikh and Wilhelm (csranks).
 
 Examples
 --------
@@ -79,6 +82,7 @@ from analysis.config import EXCLUDING_DEFAULT, METHOD_VERSION, SCALE_PRESETS, Sc
 from analysis.flags import duplicate_flags, speeding_flags, straightline_flags, topbox_anomaly
 from analysis.inputs import ComponentScores, ItemSpec, Margin, QuotaTarget, Stratum, WaveInput
 from analysis.points import social_points
+from analysis.rank_sets import RankSets, group_rank_sets, rank_sets
 from analysis.raking import (
     RakingError,
     RakingResult,
@@ -99,6 +103,7 @@ __all__ = [
     "PARTIAL_YEAR", "YearResult", "evaluate_year",
     "EXCLUDING_DEFAULT", "EXPORT_FIELDS", "METHOD_VERSION", "POOR_REVIEW", "SCALE_PRESETS", "TIERS",
     "ComponentScores", "ComprehensiveResult", "ConsecBottom", "ItemSpec", "Margin", "QuotaTarget",
+    "RankSets", "group_rank_sets", "rank_sets",
     "RakingError", "RakingResult", "ScoringConfig", "Sensitivity", "Stratum", "UnitRow", "WaveInput",
     "WaveResult", "WeightingDiagnostics", "annual_index", "codes_from_labels", "comprehensive_scores",
     "consec_bottom", "duplicate_flags", "evaluate_wave", "fay_herriot", "group_ranks", "item_table",

@@ -31,6 +31,8 @@ RANK_UNSTABLE = "RANK_UNSTABLE"
 BONUS_CAPPED = "BONUS_CAPPED"
 CONSEC_BOTTOM = "CONSEC_BOTTOM"
 CELL_COLLAPSED = "CELL_COLLAPSED"
+#: Run-level: margins that did not add up were rescaled because ``normalise_margins`` asked for it
+MARGINS_NORMALISED = "MARGINS_NORMALISED"
 
 
 def duplicate_flags(linkage: np.ndarray) -> np.ndarray:

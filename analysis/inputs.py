@@ -81,6 +81,31 @@ class ComponentScores:
     veto: np.ndarray | None = None  #: default False
 
 
+def design_weight_problem(design_weight: np.ndarray, rows: np.ndarray | None = None) -> str | None:
+    """Describe the first NaN, infinite, negative or zero design weight, or None when all are fine.
+
+    ``rows`` maps positions to the row numbers to name (default: the 0-based position), e.g. the
+    submission index of each weighted person. Bad weights are refused, never repaired (DESIGN §7b).
+
+    Examples
+    --------
+    >>> design_weight_problem(np.array([1.0, 2.0, 0.5])) is None
+    True
+    >>> design_weight_problem(np.array([1.0, np.nan, -2.0]))
+    'row 1 has design weight nan; 2 rows have a NaN, infinite, negative or zero design weight (must be finite and > 0)'
+    """
+    d = np.asarray(design_weight, dtype=float).ravel()
+    bad = ~np.isfinite(d) | (d <= 0)
+    if not bad.any():
+        return None
+    first = int(np.argmax(bad))
+    row = int(rows[first]) if rows is not None else first
+    count = int(np.count_nonzero(bad))
+    return (f"row {row} has design weight {d[first]:g}; {count} row{'s' if count > 1 else ''} "
+            f"{'have' if count > 1 else 'has'} a NaN, infinite, negative or zero design weight "
+            "(must be finite and > 0)")
+
+
 def _empty_flags() -> Mapping[str, np.ndarray]:
     return {}
 
@@ -146,8 +171,10 @@ class WaveInput:
         errs: list[tuple[str, str]] = []
         s, r, u = self.n_submissions, self.n_ratings, self.n_units
         dw = np.asarray(self.design_weight, dtype=float)
-        if dw.ndim != 1 or not np.isfinite(dw).all() or (dw <= 0).any():
+        if dw.ndim != 1:
             errs.append(("design_weight", "must be a 1-d array of finite positive numbers"))
+        elif (problem := design_weight_problem(dw)) is not None:
+            errs.append(("design_weight", problem))
         for name in ("linkage", "channel", "duration", "source", "submitted_at"):
             arr = getattr(self, name)
             if arr is not None and np.asarray(arr).shape != (s,):

@@ -3,6 +3,8 @@
 Respondents are reduced to their joint stratum cell in one O(N) pass (``bincount`` of design
 weights), IPF runs on the small cell table, and one gather brings the cell factors back:
 ``w_i = d_i · F[cell_i]``. Design weights therefore keep their relative size within a cell.
+Bad inputs are refused, never repaired silently: NaN, infinite, negative or zero design weights
+and margins that do not add up (see :mod:`analysis.margins`) raise :class:`RakingError`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.inputs import Margin
-from analysis.margins import MarginSpec, build_margin_specs
+from analysis.inputs import Margin, design_weight_problem
+from analysis.margins import CellAdjustment, MarginSpec, build_margin_specs
 
 
 class RakingError(ValueError):
@@ -36,7 +38,8 @@ class MarginError:
 class RakingResult:
     """Weights and diagnostics of :func:`rake`.
 
-    ``weights = design_weights * cell_factor[cell]``, scaled so Σw = n.
+    ``weights = design_weights * cell_factor[cell]``, scaled so Σw = n. Who a collapse / drop
+    concerns: :class:`analysis.margins.CellAdjustment`.
     """
 
     weights: np.ndarray  #: (n,) final weights
@@ -49,8 +52,15 @@ class RakingResult:
     iterations: int
     max_rel_error: float
     margin_errors: tuple[MarginError, ...]
-    adjustments: tuple[str, ...]  #: empty-cell collapses / drops, human readable
+    adjustments: tuple[str, ...]  #: MARGINS_NORMALISED notes, empty-cell collapses / drops, human readable
     share_trimmed: float  #: share of respondents whose factor sits at a trim bound
+    cell_adjustments: tuple[CellAdjustment, ...]  #: the collapses / drops, structured
+    collapse_cells: np.ndarray  #: (C,) bool, cells concerned by a collapse / drop
+
+    @property
+    def collapse_concerned(self) -> np.ndarray:
+        """(n,) bool: respondents concerned by an empty-cell collapse or drop."""
+        return self.collapse_cells[self.cell]
 
 
 def joint_cells(codes: Sequence[np.ndarray], dims: Sequence[int]) -> np.ndarray:
@@ -110,7 +120,14 @@ def _worst(mass: np.ndarray, factor: np.ndarray, specs: Sequence[MarginSpec]) ->
 
 
 def _trim(mass: np.ndarray, count: np.ndarray, factor: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, float]:
-    """Clip cell factors to [lo, hi]·mean and spread the excess over the others in proportion."""
+    """Clip the cell factors once and re-spread the excess; returns (factor, change).
+
+    ``mean = Σ count·factor / Σ count`` (over occupied cells, before clipping); factors are
+    clipped to ``[lo·mean, hi·mean]``. The other occupied cells get one common scale keeping
+    ``Σ mass·factor``, i.e. the excess in proportion to their mass ``mass·factor`` (if scale <= 0
+    they stay, the next raking pass rescales); they may cross a bound until the next clip.
+    ``change`` = max ``|clipped/factor − 1|`` over the occupied cells clipped (0 when none).
+    """
     n = count.sum()
     mean = (count * factor).sum() / n
     occupied = count > 0
@@ -139,9 +156,25 @@ def ipf(
 ) -> tuple[np.ndarray, int, float]:
     """Rake a cell table of design-weight sums to the margin targets; returns (factor, iterations, error).
 
-    Each iteration adjusts every margin in turn, then (with ``trim``) clips the factors to
-    ``trim · mean factor`` and re-spreads the excess; it stops when every margin is within
-    ``tol`` (relative) and every factor is within the bounds.
+    Exactly (a reimplementation following this matches to 1e-9), starting from factor 1:
+
+    1. Visit the margins in the order of ``specs`` (:func:`analysis.margins.build_margin_specs`:
+       scope "city", the order of the margins given, i.e. of ``WaveInput.margins``, which
+       survey/ builds sorted by variable name, then district code; scope "district", the
+       district margin first, then the others sorted by variable name). For each, multiply the
+       factors of every category by target / current (current = ``Σ mass·factor`` over the
+       category; categories with current 0 unchanged); each margin sees the previous update.
+    2. With ``trim = (lo, hi)``, clip once (:func:`_trim`): factors to ``[lo, hi]·mean``, mean
+       weighted by respondent count over occupied cells; the excess is spread over the
+       unclipped occupied cells in proportion to their weighted mass ``mass·factor``.
+    3. error = largest ``|achieved − target| / target`` of any margin category (``|achieved|``
+       where the target is 0), after the clipping. Stop when error <= ``tol`` and no clipped
+       factor moved by more than ``tol`` (relative).
+    4. Else repeat from 1. :class:`RakingError` names the worst margin after ``max_iter``
+       iterations or when the error stalls (from iteration 201, still above 0.999 × the
+       error 199 iterations earlier), and reports divergence (non-finite or extreme factors).
+
+    :func:`rake_cells` then scales all factors by one constant so Σw = n.
 
     Examples
     --------
@@ -197,6 +230,7 @@ def rake(
     collapse_neighbours: Sequence[tuple[str, str, str]] = (),
     scope: str = "city",
     district_variable: str = "district",
+    normalise: bool = False,
 ) -> RakingResult:
     """Rake design weights to population margins; weights are scaled so Σw = n.
 
@@ -204,16 +238,21 @@ def rake(
     ----------
     codes : variable -> integer category codes per respondent (all >= 0).
     categories : variable -> category labels (code k is ``categories[v][k]``).
-    design_weights : positive design weights per respondent.
-    margins : population margins (shares or counts; ``"a*b"`` for a joint margin).
+    design_weights : finite, positive design weights per respondent; a NaN, infinite, negative
+        or zero one is a :class:`RakingError` naming its (0-based) row and how many are bad.
+    margins : population margins (shares or counts; ``"a*b"`` for a joint margin). Shares must
+        sum to 1 (within 1e-6) and count margins of one scope must share one total.
     tol : largest allowed relative distance of any margin category from its target.
     max_iter : iteration limit; beyond it :class:`RakingError` names the worst margin.
     trim : bounds on the adjustment factors relative to their mean, or None.
-    empty_cell_policy : ``"error"``, ``"collapse"`` (target moves to a neighbour category,
-        flag CELL_COLLAPSED) or ``"drop"`` (target spread over the other categories).
+    empty_cell_policy : ``"error"``, ``"collapse"`` (target moves to a neighbour category) or
+        ``"drop"`` (target spread over the occupied categories); both are CELL_COLLAPSED events,
+        see ``collapse_concerned`` of the result for the respondents they concern.
     collapse_neighbours : (variable, category, neighbour) overrides for ``"collapse"``.
     scope : ``"city"`` (one-way city margins) or ``"district"`` (each district raked to its
         own margins; district totals from the city district margin, else its sample size).
+    normalise : rescale margins that do not add up (shares to 1, counts to the first count
+        margin's total) instead of refusing them; a ``MARGINS_NORMALISED`` adjustment says so.
 
     Examples
     --------
@@ -238,7 +277,7 @@ def rake(
     return rake_cells(
         cell, d, variables, cats, margins, tol=tol, max_iter=max_iter, trim=trim,
         empty_cell_policy=empty_cell_policy, collapse_neighbours=collapse_neighbours, scope=scope,
-        district_variable=district_variable,
+        district_variable=district_variable, normalise=normalise,
     )
 
 
@@ -256,8 +295,13 @@ def rake_cells(
     collapse_neighbours: Sequence[tuple[str, str, str]] = (),
     scope: str = "city",
     district_variable: str = "district",
+    normalise: bool = False,
 ) -> RakingResult:
     """:func:`rake` for respondents already reduced to joint cell codes (see :func:`joint_cells`).
+
+    After :func:`ipf`, all factors are scaled by ``n / Σ mass·factor`` (Σw = n); the margin
+    errors are measured after that scaling, and ``share_trimmed`` counts the respondents of
+    occupied cells whose factor is within 1e-9 (relative) of ``lo·mean`` or ``hi·mean``.
 
     Examples
     --------
@@ -267,15 +311,18 @@ def rake_cells(
     (array([0.6667, 2.    ]), 1)
     """
     d = np.asarray(design_weights, dtype=float)
+    problem = design_weight_problem(d)
+    if problem is not None:
+        raise RakingError(f"design weights: {problem}")
     cats = tuple(tuple(c) for c in categories)
     dims = tuple(len(c) for c in cats)
     n_cells = int(np.prod(dims)) if dims else 1
     mass = np.bincount(cell, weights=d, minlength=n_cells).reshape(dims or (1,))
     count = np.bincount(cell, minlength=n_cells).reshape(dims or (1,)).astype(float)
     n = float(d.shape[0])
-    specs, adjustments = build_margin_specs(
+    specs, adjustments, cell_adjustments, concerned = build_margin_specs(
         mass, count, variables, cats, margins, n=n, scope=scope, district_variable=district_variable,
-        policy=empty_cell_policy, neighbours=collapse_neighbours,
+        policy=empty_cell_policy, neighbours=collapse_neighbours, normalise=normalise,
     )
     if specs:
         factor, iterations, err = ipf(mass, count, specs, tol=tol, max_iter=max_iter, trim=trim)
@@ -302,6 +349,7 @@ def rake_cells(
         weights=weights, cell=cell, cell_factor=flat, cell_count=count.ravel(), dims=dims,
         variables=variables, categories=cats, iterations=iterations, max_rel_error=err,
         margin_errors=tuple(errors), adjustments=tuple(adjustments), share_trimmed=share_trimmed,
+        cell_adjustments=tuple(cell_adjustments), collapse_cells=concerned.ravel(),
     )
 
 
@@ -312,6 +360,8 @@ def rake_labels(
     **options: object,
 ) -> RakingResult:
     """:func:`rake` from string labels; categories come from the margins, in their order.
+
+    ``options`` are :func:`rake`'s keywords (``normalise=True`` among them).
 
     Examples
     --------

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from analysis.config import METHOD_VERSION
+from analysis.margins import CellAdjustment
 from analysis.raking import MarginError
 
 #: Columns of the DESIGN §8 results export that analysis computes, in export order.
@@ -97,7 +98,11 @@ class QuotaReport:
 
 @dataclass(frozen=True)
 class WeightingDiagnostics:
-    """Run-level weighting report (DESIGN §7b)."""
+    """Run-level weighting report (DESIGN §7b).
+
+    ``flags`` are run-level: MARGINS_NORMALISED goes on every unit row; CELL_COLLAPSED (a
+    collapse or a drop) only on the rows of units rated by a person it concerns.
+    """
 
     raked: bool
     n: int  #: respondents weighted (≥ 1 valid rating, no excluding flag)
@@ -111,11 +116,15 @@ class WeightingDiagnostics:
     max_rel_error: float
     iterations: int
     margin_errors: tuple[MarginError, ...]
-    adjustments: tuple[str, ...]  #: collapsed / dropped empty cells
+    adjustments: tuple[str, ...]  #: MARGINS_NORMALISED notes, collapsed / dropped empty cells (text)
     small_cells: tuple[tuple[tuple[str, ...], int], ...]  #: joint cells with 0 < n < k
     empty_cells: int  #: joint cells without respondents
     quotas: tuple[QuotaReport, ...]
-    flags: tuple[str, ...]  #: run-level flags (CELL_COLLAPSED)
+    flags: tuple[str, ...]  #: run-level flags (CELL_COLLAPSED, MARGINS_NORMALISED)
+    #: collapsed / dropped empty cells, structured; CELL_COLLAPSED concerns only some respondents
+    #: (rule in :class:`analysis.margins.CellAdjustment`): unit rows get it only when rated by one
+    cell_adjustments: tuple[CellAdjustment, ...] = ()
+    n_collapse_concerned: int = 0  #: weighted persons concerned by a collapse / drop
 
 
 @dataclass(frozen=True, eq=False)

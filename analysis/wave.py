@@ -44,8 +44,9 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
 
     A rating counts when neither it nor its submission carries a flag of
     ``config.excluding_flags``; dk_rate is taken over the ratings that only INSUFFICIENT_ITEMS
-    keeps out (for the golden example: all non-duplicate ratings). CELL_COLLAPSED, a run-level
-    weighting event, is copied onto every row because every unit's weights depend on it.
+    keeps out (for the golden example: all non-duplicate ratings). CELL_COLLAPSED goes only on
+    units with a counted rating by a person the collapse or drop concerns (see
+    :mod:`analysis.weighting`); other run-level weighting flags (MARGINS_NORMALISED) go on every row.
 
     Parameters
     ----------
@@ -140,8 +141,10 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
     diagnostics = dataclasses.replace(wts.diagnostics, quotas=quotas)
 
     unit_flags = standard_unit_flags(idx, dk_rate, groups, place, config)
-    for fl in unit_flags:
-        fl.update(diagnostics.flags)
+    # CELL_COLLAPSED only on units with a counted rating by a concerned person; the rest everywhere
+    touched = np.bincount(ru[counted], weights=wts.collapse_concerned[crs], minlength=u) > 0
+    for i, fl in enumerate(unit_flags):
+        fl.update(f for f in diagnostics.flags if f != F.CELL_COLLAPSED or touched[i])
     for q in quotas:
         if q.shortfall and q.unit >= 0:
             unit_flags[q.unit].add(F.QUOTA_SHORTFALL)

@@ -2,6 +2,14 @@
 
 The persons weighted are those with at least one counted rating; each of their ratings carries
 the person's weight.
+
+Run-level weighting flags: CELL_COLLAPSED when the empty-cell policy collapsed or dropped a
+target cell (both count as a collapse), MARGINS_NORMALISED when ``normalise_margins`` rescaled
+margins that did not add up. CELL_COLLAPSED concerns only some respondents
+(``Weights.collapse_concerned``): a collapse of category c into c′ of variable v (in district d
+for a per-district margin) concerns the respondents in category c′ of v (and in d), whose
+weights absorb the moved target; a drop concerns every respondent of v's occupied categories
+(of d when per district).
 """
 
 from __future__ import annotations
@@ -11,8 +19,8 @@ from typing import NamedTuple
 import numpy as np
 
 from analysis.config import ScoringConfig
-from analysis.flags import CELL_COLLAPSED
-from analysis.inputs import WaveInput
+from analysis.flags import CELL_COLLAPSED, MARGINS_NORMALISED
+from analysis.inputs import WaveInput, design_weight_problem
 from analysis.raking import RakingError, joint_cells, rake_cells
 from analysis.results import QuotaReport, WeightingDiagnostics
 
@@ -30,6 +38,8 @@ class Weights(NamedTuple):
     variables: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
     diagnostics: WeightingDiagnostics
+    #: (S,) True for the weighted persons an empty-cell collapse or drop concerns (module docstring)
+    collapse_concerned: np.ndarray
 
 
 def kish_n_eff(w: np.ndarray) -> float:
@@ -46,11 +56,31 @@ def kish_n_eff(w: np.ndarray) -> float:
 
 
 def weight_respondents(inp: WaveInput, person: np.ndarray, config: ScoringConfig) -> Weights:
-    """Rake (or just scale) the design weights of the persons in ``person`` (bool, length S)."""
+    """Rake (or just scale) the design weights of the persons in ``person`` (bool, length S).
+
+    A NaN, infinite, negative or zero design weight of a weighted person is a
+    :class:`RakingError` naming its submission row; margins that do not add up are refused
+    unless ``config.normalise_margins`` (then flagged MARGINS_NORMALISED).
+
+    Examples
+    --------
+    >>> from analysis.inputs import ItemSpec, Margin, Stratum
+    >>> inp = WaveInput(design_weight=np.ones(4), rating_submission=np.arange(4),
+    ...                 rating_unit=np.zeros(4, int), answers=np.zeros((4, 1), int),
+    ...                 items=[ItemSpec("q", 1.0, (100.0, 0.0))], unit_codes=["A"], unit_names=["A"],
+    ...                 peer_groups=["g"], strata={"sex": Stratum(np.array([0, 0, 0, 1]), ("m", "f"))},
+    ...                 margins=[Margin("sex", {"m": 0.5, "f": 0.5})])
+    >>> w = weight_respondents(inp, np.ones(4, bool), ScoringConfig(trim_low=0.1, trim_high=10))
+    >>> w.weights.round(4), w.diagnostics.flags, w.collapse_concerned.any()
+    (array([0.6667, 0.6667, 0.6667, 2.    ]), (), np.False_)
+    """
     s = inp.n_submissions
     d_all = np.asarray(inp.design_weight, dtype=float)
     idx = np.flatnonzero(person)
     d = d_all[idx]
+    problem = design_weight_problem(d, idx)
+    if problem is not None:
+        raise RakingError(f"design weights: {problem}")
     rake_now = config.raking and bool(inp.margins) and idx.size > 0
     variables = _cell_variables(inp, idx, config, rake_now)
     cats = tuple(tuple(inp.strata[v].categories) for v in variables)
@@ -64,20 +94,27 @@ def weight_respondents(inp: WaveInput, person: np.ndarray, config: ScoringConfig
             max_iter=config.raking_max_iter, trim=(config.trim_low, config.trim_high),
             empty_cell_policy=config.empty_cell_policy, collapse_neighbours=config.collapse_neighbours,
             scope=config.raking_scope, district_variable=config.district_variable,
+            normalise=config.normalise_margins,
         )
         factor, w = rr.cell_factor, rr.weights
         count = rr.cell_count
         iters, err, errors, adjust, trimmed = rr.iterations, rr.max_rel_error, rr.margin_errors, rr.adjustments, rr.share_trimmed
+        cell_adjust, concerned_p = rr.cell_adjustments, rr.collapse_concerned
     else:
         total = float(d.sum())
         factor = np.full(n_cells, idx.size / total if total > 0 else 1.0)
         w = d * factor[0]
         count = np.bincount(cell_p, minlength=n_cells).astype(float)
         iters, err, errors, adjust, trimmed = 0, 0.0, (), (), 0.0
+        cell_adjust, concerned_p = (), np.zeros(idx.size, dtype=bool)
     cell = np.full(s, -1, dtype=np.int64)
     cell[idx] = cell_p
     weights = np.full(s, np.nan)
     weights[idx] = w
+    concerned = np.zeros(s, dtype=bool)
+    concerned[idx] = concerned_p
+    flags = ((CELL_COLLAPSED,) if cell_adjust else ()) + \
+        ((MARGINS_NORMALISED,) if any(a.startswith(MARGINS_NORMALISED) for a in adjust) else ())
     n_eff = kish_n_eff(w)
     qs = np.quantile(w, QUANTILES) if w.size else np.full(len(QUANTILES), np.nan)
     small = []
@@ -93,9 +130,9 @@ def weight_respondents(inp: WaveInput, person: np.ndarray, config: ScoringConfig
         weight_quantiles=tuple((q, float(v)) for q, v in zip(QUANTILES, qs, strict=True)),
         share_trimmed=trimmed, max_rel_error=err, iterations=iters, margin_errors=tuple(errors),
         adjustments=tuple(adjust), small_cells=tuple(small), empty_cells=int((count == 0).sum()),
-        quotas=(), flags=(CELL_COLLAPSED,) if any(a.startswith(CELL_COLLAPSED) for a in adjust) else (),
+        quotas=(), flags=flags, cell_adjustments=tuple(cell_adjust), n_collapse_concerned=int(concerned.sum()),
     )
-    return Weights(cell, factor, count, weights, dims, variables, cats, diag)
+    return Weights(cell, factor, count, weights, dims, variables, cats, diag, concerned)
 
 
 #: Cap on the joint cell table (cells, and units × cells) for variables raking does not need.

@@ -68,12 +68,14 @@ def test_annual_index_is_mean_of_quarters_with_combined_se():
     assert q[0] == 4
 
 
-def test_consec_bottom_records_each_years_significance():
-    y1 = {"A": ("较差", ("ADJ_NOT_SIG",)), "B": ("较差", ()), "C": ("较差", ())}
-    y2 = {"A": ("较差", ()), "B": ("较差", ("BOTTOM_NOT_SIG", "LOW_N")), "C": ("一般", ())}
+def test_consec_bottom_counts_only_final_or_confirmed_placements():
+    y1 = {"A": ("较差", "final"), "B": ("较差", "confirmed"), "C": ("较差", "final"),
+          "D": ("较差(待复核)", "provisional"), "E": ("较差", "final")}
+    y2 = {"A": ("较差", "confirmed"), "B": ("较差", "final"), "C": ("一般", "cleared"),
+          "D": ("较差", "final"), "E": ("较差(待复核)", "provisional")}
     got = consec_bottom(y1, y2)
-    assert [(c.unit_code, c.year1_significant, c.year2_significant) for c in got] == \
-        [("A", False, True), ("B", True, False)]
+    assert [(c.unit_code, c.year1_status, c.year2_status) for c in got] == \
+        [("A", "final", "confirmed"), ("B", "confirmed", "final")]
 
 
 def test_shrinkage_pulls_noisy_units_most_and_stays_between():

@@ -47,6 +47,7 @@ def raking_problems(draw):
         codes[name] = c
         cats[name] = tuple(f"c{i}" for i in range(k))
         shares = rng.uniform(0.2, 1.0, k)
+        shares /= shares.sum()  # share margins must sum to 1 (DESIGN §7b: no silent rescaling)
         margins.append(Margin(name, {f"c{i}": float(s) for i, s in enumerate(shares)}))
     d = rng.uniform(0.2, 5.0, n)
     return codes, cats, d, margins
