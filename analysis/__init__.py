@@ -82,7 +82,6 @@ from analysis.config import EXCLUDING_DEFAULT, METHOD_VERSION, SCALE_PRESETS, Sc
 from analysis.flags import duplicate_flags, speeding_flags, straightline_flags, topbox_anomaly
 from analysis.inputs import ComponentScores, ItemSpec, Margin, QuotaTarget, Stratum, WaveInput
 from analysis.points import social_points
-from analysis.rank_sets import RankSets, group_rank_sets, rank_sets
 from analysis.raking import (
     RakingError,
     RakingResult,
@@ -92,6 +91,7 @@ from analysis.raking import (
     rake_cells,
     rake_labels,
 )
+from analysis.rank_sets import RankSets, group_rank_sets, rank_sets
 from analysis.ranking import POOR_REVIEW, TIERS, group_ranks, rank_intervals, tier_for
 from analysis.results import EXPORT_FIELDS, Sensitivity, UnitRow, WaveResult, WeightingDiagnostics
 from analysis.scoring import item_table, respondent_scores
