@@ -135,6 +135,27 @@ def _sum_errors(rows: list[MarginRow]) -> list[tuple[str, str]]:
                 errors.append((where, _(
                     "The shares of %(variable)s%(scope)s sum to %(total)s, not 1.",
                     variable=variable, scope=scope, total=f"{total:.6g}")))
+    errors.extend(_count_total_errors(groups))
+    return errors
+
+
+def _count_total_errors(groups: dict[tuple[str | None, str], list[MarginRow]]) -> list[tuple[str, str]]:
+    """Count margins of one scope (city-wide, or one district) must describe one population."""
+    totals: dict[str | None, list[tuple[str, float, int]]] = defaultdict(list)
+    for (district, variable), members in groups.items():
+        if all(r.count is not None for r in members):
+            totals[district].append((variable, math.fsum(r.count or 0.0 for r in members), members[0].row))
+    errors = []
+    for district, found in totals.items():
+        first_variable, first_total, _row = found[0]
+        for variable, total, row in found[1:]:
+            if abs(total - first_total) > SUM_TOLERANCE * max(first_total, 1.0):
+                scope = f" ({district})" if district else ""
+                errors.append((_where(row, "count"), _(
+                    "The counts of %(variable)s%(scope)s total %(total)s, but those of %(first)s "
+                    "total %(first_total)s: count margins must describe the same population.",
+                    variable=variable, scope=scope, total=f"{total:.6g}", first=first_variable,
+                    first_total=f"{first_total:.6g}")))
     return errors
 
 

@@ -142,6 +142,8 @@ def test_margins_upload_good_file_with_bom(client, auth, db, wave_id) -> None:
     ("variable,category,share\nsex,m,0.5\nsex,m,0.5\n", "row 3, column category", "also on row 2"),
     ("variable,category,share\nsex,x,1\n", "row 2, column category", "not a category of sex"),
     ("variable,category,share,district\nsex,m,1,Z9\n", "row 2, column district", "not a district"),
+    ("variable,category,count\nsex,m,500\nsex,f,500\nage_band*sex,18-29*m,1200\n",
+     "row 4, column count", "total 1000"),
 ])
 def test_margins_errors_are_reported_with_their_row(client, auth, db, wave_id, content, row,
                                                     needle) -> None:
