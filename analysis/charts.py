@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from analysis.config import two_sided_z
 from analysis.ranking import EXCELLENT, FAIR, GOOD, POOR, POOR_REVIEW
 
 if TYPE_CHECKING:
@@ -37,8 +38,8 @@ SYSTEM_FONTS: tuple[str, ...] = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
-TIER_COLOURS = {EXCELLENT: "#2e7d32", GOOD: "#1565c0", FAIR: "#f9a825", POOR: "#c62828", POOR_REVIEW: "#ef6c00"}
-Z95, Z998 = 1.959964, 3.090232
+TIER_COLOURS = {EXCELLENT: "#2e7d32", GOOD: "#1565c0", FAIR: "#f9a825", POOR: "#c62828", POOR_REVIEW: "#ef6c00",
+                EXCELLENT + "(待复核)": "#81c784"}
 
 
 class MissingCJKFontError(RuntimeError):
@@ -188,7 +189,7 @@ def funnel_chart(rows: Sequence[UnitRow], peer_group: str | None = None,
             centre = float(np.average(si, weights=n_eff))
             sigma = float(np.median([r.si_se * math.sqrt(r.n_eff) for r in members]))
             grid = np.linspace(max(n_eff.min() * 0.8, 1.0), n_eff.max() * 1.2, 200)
-            for z, style, label in ((Z95, "--", "95% 控制限"), (Z998, ":", "99.8% 控制限")):
+            for z, style, label in ((two_sided_z(0.95), "--", "95% 控制限"), (two_sided_z(0.998), ":", "99.8% 控制限")):
                 ax.plot(grid, centre + z * sigma / np.sqrt(grid), style, color="#616161", label=label)
                 ax.plot(grid, centre - z * sigma / np.sqrt(grid), style, color="#616161")
             ax.axhline(centre, color="#212121", linewidth=1, label="加权均值")

@@ -64,6 +64,11 @@ def normal_quantile(p: float) -> float:
     return float(norm.ppf(p))
 
 
+def two_sided_z(level: float = 0.95) -> float:
+    """z with P(|Z| < z) = ``level`` (1.959964 for 0.95), from scipy."""
+    return normal_quantile(0.5 + level / 2.0)
+
+
 def _type_problem(default: Any, value: Any) -> str | None:
     """Why ``value`` cannot stand for a field whose default is ``default`` (None if it can)."""
     if isinstance(default, bool):
@@ -163,7 +168,7 @@ class ScoringConfig:
     @property
     def z(self) -> float:
         """Two-sided normal quantile of ``confidence_level`` (1.959964 for 0.95), from scipy."""
-        return normal_quantile(0.5 + self.confidence_level / 2.0)
+        return two_sided_z(self.confidence_level)
 
     def validate(self) -> list[tuple[str, str]]:
         """Return every ``(field, message)`` problem of this config (empty when valid)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.config import two_sided_z
+
 EXCELLENT, GOOD, FAIR, POOR = "优秀", "良好", "一般", "较差"
 #: Social tier of a 较差 unit not significantly below the rest (BOTTOM_NOT_SIG).
 POOR_REVIEW = "较差(待复核)"
@@ -124,7 +126,7 @@ def _z(si: np.ndarray, se: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     return np.where(np.isfinite(sd), z, 0.0)
 
 
-def adjacent_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, groups: np.ndarray, z: float = 1.959964) -> np.ndarray:
+def adjacent_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, groups: np.ndarray, z: float | None = None) -> np.ndarray:
     """ADJ_NOT_SIG: both units of an adjacent pair (in rank order) whose SI difference has |z| < z.
 
     Examples
@@ -133,6 +135,7 @@ def adjacent_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, groups: 
     >>> adjacent_not_sig(si, se, np.array([1.0, 2.0, 3.0]), np.zeros(3, dtype=int))
     array([ True,  True,  True])
     """
+    z = two_sided_z() if z is None else z
     r = np.asarray(ranks, dtype=float)
     ok = np.flatnonzero(np.isfinite(r))
     out = np.zeros(r.shape, dtype=bool)
@@ -147,7 +150,7 @@ def adjacent_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, groups: 
     return out
 
 
-def adjacent_si_not_sig(si: np.ndarray, se: np.ndarray, groups: np.ndarray, z: float = 1.959964) -> np.ndarray:
+def adjacent_si_not_sig(si: np.ndarray, se: np.ndarray, groups: np.ndarray, z: float | None = None) -> np.ndarray:
     """ADJ_NOT_SIG: both units of a pair adjacent in SI order whose SI difference has |z| < z.
 
     Examples
@@ -163,7 +166,7 @@ def adjacent_si_not_sig(si: np.ndarray, se: np.ndarray, groups: np.ndarray, z: f
 
 
 def bottom_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, tier: np.ndarray, groups: np.ndarray,
-                   z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+                   z: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """BOTTOM_NOT_SIG for 较差 units not significantly below the lowest-ranked unit outside 较差.
 
     Returns the flag and the z statistic of that comparison (NaN where not applicable).
@@ -178,6 +181,7 @@ def bottom_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, tier: np.n
     >>> flag, zz.round(4)
     (array([False,  True, False]), array([   nan, 1.8373,    nan]))
     """
+    z = two_sided_z() if z is None else z
     r = np.asarray(ranks, dtype=float)
     g = np.asarray(groups)
     t = np.asarray(tier, dtype=object)

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from analysis.config import two_sided_z
+
 
 class Shrunk(NamedTuple):
     """Shrunk estimates per unit (NaN where the direct SI or SE is missing)."""
@@ -23,7 +25,7 @@ class Shrunk(NamedTuple):
     between_var: np.ndarray  #: A of the unit's peer group
 
 
-def fay_herriot(si: np.ndarray, se: np.ndarray, groups: np.ndarray, z: float = 1.959964) -> Shrunk:
+def fay_herriot(si: np.ndarray, se: np.ndarray, groups: np.ndarray, z: float | None = None) -> Shrunk:
     """Shrink each unit's SI toward its peer group's mean, more so when its SE is large.
 
     Parameters
@@ -38,6 +40,7 @@ def fay_herriot(si: np.ndarray, se: np.ndarray, groups: np.ndarray, z: float = 1
     >>> r.estimate.round(2), r.gamma.round(3)
     (array([70.54, 79.95, 89.35, 76.45]), array([0.941, 0.941, 0.941, 0.137]))
     """
+    z = two_sided_z() if z is None else z
     si = np.asarray(si, dtype=float)
     D = np.asarray(se, dtype=float) ** 2
     g = np.asarray(groups)

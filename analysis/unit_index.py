@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from analysis.config import two_sided_z
+
 
 class UnitCellStats(NamedTuple):
     """Design-weighted sums per (unit, cell), each of shape (U, C); y is centred on ``center``."""
@@ -106,7 +108,7 @@ def unit_cell_stats(
     )
 
 
-def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: float = 1.959964) -> UnitIndex:
+def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: float | None = None) -> UnitIndex:
     """SI = Σwy/Σw and SE = sqrt(n/(n−1)·Σw²(y−SI)²)/Σw (R ``survey::svymean``), per unit.
 
     Examples
@@ -119,6 +121,7 @@ def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: floa
     >>> round(float(r.si[0]), 4), round(float(r.n_eff[0]), 4)
     (86.6667, 3.6)
     """
+    z = two_sided_z() if z is None else z
     f = np.asarray(cell_factor, dtype=float)
     f2 = f * f
     n = stats.n.sum(axis=1)
@@ -151,7 +154,7 @@ def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: floa
     )
 
 
-def unit_index(unit: np.ndarray, y: np.ndarray, w: np.ndarray, n_units: int, z: float = 1.959964) -> UnitIndex:
+def unit_index(unit: np.ndarray, y: np.ndarray, w: np.ndarray, n_units: int, z: float | None = None) -> UnitIndex:
     """Hájek mean and linearized SE per unit for given final weights (no cells).
 
     Examples
