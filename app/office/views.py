@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from app.database import db_session
 from app.office import bp
 from app.office.runs import can_write, viewer_unit
-from survey.models import EvaluationRun, RunStatus, Wave
+from survey.models import EvaluationResult, EvaluationRun, RunStatus, Wave
 
 
 @bp.app_template_global()
@@ -29,4 +29,15 @@ def dashboard() -> str:
     runs = session.scalars(stmt).all()
     years = sorted({int(w.period[:4]) for w in waves if w.period[:4].isdigit()}, reverse=True)
     return render_template("office/dashboard.html", waves=waves, runs=runs, years=years,
-                           can_write=can_write())
+                           can_write=can_write(), undecided=_undecided(session, [r.id for r in runs]))
+
+
+def _undecided(session, run_ids: list[int]) -> dict[int, int]:
+    """Provisional placements the office has not decided, per run (one aggregate query)."""
+    if not run_ids:
+        return {}
+    provisional = (case((EvaluationResult.social_tier_status == "provisional", 1), else_=0)
+                   + case((EvaluationResult.total_tier_status == "provisional", 1), else_=0))
+    stmt = (select(EvaluationResult.run_id, func.sum(provisional))
+            .where(EvaluationResult.run_id.in_(run_ids)).group_by(EvaluationResult.run_id))
+    return {run_id: int(count or 0) for run_id, count in session.execute(stmt)}

@@ -90,3 +90,15 @@ def test_decisions_are_frozen_with_the_run_and_replayed_by_verify(db, draft, run
     result = runner.invoke(args=["verify-run", str(draft.id)])
     assert result.exit_code == 0, result.output
     assert "identical" in result.output
+
+
+def test_dashboard_counts_the_placements_left_to_decide(client, auth, db, draft):
+    from survey.evaluation.decisions import decide_placement
+
+    auth.login_as("office")
+    client.get("/lang/en")
+    html = client.get("/office/").get_data(as_text=True)
+    assert "4 placements to decide" in html
+    decide_placement(db, draft.id, "B", "social", "confirm", "属实", "office1")
+    db.commit()
+    assert "3 placements to decide" in client.get("/office/").get_data(as_text=True)
