@@ -102,3 +102,17 @@ def test_dashboard_counts_the_placements_left_to_decide(client, auth, db, draft)
     decide_placement(db, draft.id, "B", "social", "confirm", "属实", "office1")
     db.commit()
     assert "3 placements to decide" in client.get("/office/").get_data(as_text=True)
+
+
+def test_run_page_says_in_words_which_placements_are_final_and_which_the_office_decided(client, auth, db, draft):
+    from survey.evaluation.decisions import decide_placement
+
+    auth.login_as("office")
+    html = client.get(f"/office/runs/{draft.id}").get_data(as_text=True)
+    assert "名次置信集" in html and "95% 置信集" in html
+    assert "待复核：由目督办决定" in html and "确定" in html
+    assert "样本不足：需" in html  # B and C (n = 4 < n_min = 5) with the n they would need
+    decide_placement(db, draft.id, "B", "social", "confirm", "群众反映问题属实", "office1")
+    db.commit()
+    html = client.get(f"/office/runs/{draft.id}").get_data(as_text=True)
+    assert "目督办确认" in html and "群众反映问题属实" in html
