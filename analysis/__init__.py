@@ -41,7 +41,7 @@ margin errors, iterations, collapsed cells, small cells, quotas), ``submission_w
 
 ``evaluate_year(quarters: Sequence[WaveResult], config=None, components=None,
 expected_quarters=4) -> YearResult`` — the annual rows from the quarterly results (SI = mean of
-the quarterly SIs, SE = sqrt(Σ SE²)/4), placed like a wave with the annual thresholds.
+the quarterly SIs, SE = sqrt(Σ SE²)/Q over the Q quarters present), placed like a wave with the annual thresholds.
 
 Also public: ``with_components`` (add totals to an evaluated wave or year), ``comprehensive_scores``,
 ``annual_index``, ``consec_bottom``, the building blocks (``rake``, ``rake_labels``,

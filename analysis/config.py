@@ -64,6 +64,10 @@ def normal_quantile(p: float) -> float:
     return float(norm.ppf(p))
 
 
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def two_sided_z(level: float = 0.95) -> float:
     """z with P(|Z| < z) = ``level`` (1.959964 for 0.95), from scipy."""
     return normal_quantile(0.5 + level / 2.0)
@@ -175,7 +179,7 @@ class ScoringConfig:
         errs: list[tuple[str, str]] = []
         if self.scale != "item" and self.scale not in SCALE_PRESETS:
             errs.append(("scale", f"unknown scale {self.scale!r}; use 'item' or {sorted(SCALE_PRESETS)}"))
-        if self.option_points is not None and not all(math.isfinite(p) for p in self.option_points):
+        if self.option_points is not None and not all(_finite_number(p) for p in self.option_points):
             errs.append(("option_points", "points must be finite numbers"))
         if not 0.0 < self.min_answered_weight <= 1.0:
             errs.append(("min_answered_weight", "must lie in (0, 1]"))
@@ -199,19 +203,25 @@ class ScoringConfig:
             errs.append(("confidence_level", "must lie in [0.5, 1)"))
         if not 0.0 <= self.se_floor_fraction <= 1.0:
             errs.append(("se_floor_fraction", "must lie in [0, 1]"))
-        if not self.m2_min_range >= 0.0 or not self.m3_min_sd >= 0.0:
-            errs.append(("m2_min_range", "m2_min_range and m3_min_sd must be >= 0"))
+        for name in ("m2_min_range", "m3_min_sd"):
+            if not getattr(self, name) >= 0.0:
+                errs.append((name, "must be >= 0"))
         if not 0.0 <= self.band_low < self.band_high <= self.social_max:
             errs.append(("band_low", "need 0 <= band_low < band_high <= social_max"))
-        if len(self.m5_points) != 4:
-            errs.append(("m5_points", "need four points (优秀, 良好, 一般, 较差)"))
+        if len(self.m5_points) != 4 or not all(_finite_number(p) for p in self.m5_points):
+            errs.append(("m5_points", "need four numbers (优秀, 良好, 一般, 较差)"))
+        if not all(isinstance(c, tuple) and len(c) == 3 and all(isinstance(x, str) for x in c)
+                   for c in self.collapse_neighbours):
+            errs.append(("collapse_neighbours", "each entry is [variable, category, neighbour]"))
         unknown = sorted(set(self.excluding_flags) - RESPONDENT_FLAGS)
         if unknown:
             errs.append(("excluding_flags", f"unknown respondent flag {unknown[0]!r}; use {sorted(RESPONDENT_FLAGS)}"))
         if self.n_draws < 1:
             errs.append(("n_draws", "must be at least 1"))
-        if self.n_min < 0 or self.straightline_min_items < 2:
-            errs.append(("n_min", "n_min >= 0 and straightline_min_items >= 2"))
+        if self.n_min < 0:
+            errs.append(("n_min", "must be >= 0"))
+        if self.straightline_min_items < 2:
+            errs.append(("straightline_min_items", "must be >= 2"))
         if not 0.0 < self.speeding_fraction < 1.0:
             errs.append(("speeding_fraction", "must lie in (0, 1)"))
         return errs

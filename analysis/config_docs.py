@@ -41,7 +41,7 @@ FIELD_DOCS: dict[str, str] = {
     "raking_scope": (
         '"city": one raking of all persons to the city-wide margins; "district": every '
         "district raked to its own margins (its local margin, else the city-wide one), with "
-        "district totals from the city district margin, else the district's sample size."
+        "district totals from the city district margin, else the district's weighted persons."
     ),
     "district_variable": (
         'Name (text) of the stratum variable that identifies the district, used by '
@@ -66,8 +66,8 @@ FIELD_DOCS: dict[str, str] = {
     ),
     "empty_cell_policy": (
         'A margin category with a positive target and no respondent: "error" refuses the run, '
-        '"collapse" moves its target to a neighbouring category (flag CELL_COLLAPSED), "drop" '
-        "spreads it over the occupied categories in proportion to their targets."
+        '"collapse" moves its target to a neighbouring category, "drop" spreads it over the '
+        "occupied categories in proportion to their targets; both flag CELL_COLLAPSED."
     ),
     "collapse_neighbours": (
         'List of [variable, category, neighbour] triples naming where an empty category\'s '
@@ -79,9 +79,9 @@ FIELD_DOCS: dict[str, str] = {
         "diagnostics (small_cells); whole number, reporting only."
     ),
     "normalise_margins": (
-        "Meant to allow margins whose shares do not sum to 1 to be normalised, flagging the run; "
-        "this version does not read it: every margin is divided by its own total and no flag is "
-        "set (see Weights)."
+        "false: margins that do not add up (shares not summing to 1 within 1e-6, count margins "
+        "of one scope with different totals) are refused; true: each is divided by its own total "
+        "and the run is flagged MARGINS_NORMALISED."
     ),
     # (d) points
     "method": (

@@ -22,7 +22,6 @@ from analysis.ranking import (
     EXCELLENT,
     POOR,
     adjacent_si_not_sig,
-    bottom_not_sig,
     ordered_ranks,
     rank_intervals,
     tiers,
@@ -44,7 +43,7 @@ class Placement(NamedTuple):
     points_cov: np.ndarray  #: (U, U) covariance of the points, the social part of the totals' covariance
     basis: np.ndarray  #: the values the points were computed from
     rank: np.ndarray  #: by points, ties by SI
-    rank_low: np.ndarray  #: 2.5th–97.5th percentile of simulated ranks (marginal, descriptive)
+    rank_low: np.ndarray  #: percentiles of simulated ranks at confidence_level (descriptive)
     rank_high: np.ndarray
     rankset_low: np.ndarray  #: rank confidence set (config.tier_evidence) of the direct SI
     rankset_high: np.ndarray
@@ -55,7 +54,6 @@ class Placement(NamedTuple):
     adj_not_sig: np.ndarray
     bottom_not_sig: np.ndarray
     top_not_sig: np.ndarray
-    bottom_z: np.ndarray
     points_by_method: dict[str, np.ndarray]
     ranks_by_method: dict[str, np.ndarray]
     shrunk: Shrunk
@@ -248,8 +246,7 @@ def place_units(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: Scor
                            seed=config.seed)
     ev_low, ev_high = verdict_bounds(si_r, se_r, g, sets, config)
     status, top, bottom = evidence_status(zone, ev_low, ev_high, g, low_n)
-    _, bz = bottom_not_sig(si_r, se_r, rank, zone, g, config.z)
-    lo, hi = rank_intervals(si_r, se_r, g, config.n_draws, config.seed)
+    lo, hi = rank_intervals(si_r, se_r, g, config.n_draws, config.seed, config.confidence_level)
     pcov = points_covariance(si_r, se_r, g, config)
     return Placement(
         points=pts[config.method], method_used=np.where(ok, config.method, None).astype(object),
@@ -257,6 +254,6 @@ def place_units(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: Scor
         rank=rank, rank_low=lo, rank_high=hi, rankset_low=sets.low, rankset_high=sets.high,
         zone=zone, tier=shown_tier(zone, status), status=status, low_n=low_n,
         adj_not_sig=adjacent_si_not_sig(si_r, se_r, g, config.z), bottom_not_sig=bottom, top_not_sig=top,
-        bottom_z=bz, points_by_method={m: pts[m] for m in METHODS[:4]}, ranks_by_method=ranks,
+        points_by_method={m: pts[m] for m in METHODS[:4]}, ranks_by_method=ranks,
         shrunk=shrunk,
     )

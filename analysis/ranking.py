@@ -165,42 +165,6 @@ def adjacent_si_not_sig(si: np.ndarray, se: np.ndarray, groups: np.ndarray, z: f
     return adjacent_not_sig(si_a, se, ordered_ranks(si_a, np.zeros(si_a.size), groups), groups, z)
 
 
-def bottom_not_sig(si: np.ndarray, se: np.ndarray, ranks: np.ndarray, tier: np.ndarray, groups: np.ndarray,
-                   z: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """BOTTOM_NOT_SIG for 较差 units not significantly below the lowest-ranked unit outside 较差.
-
-    Returns the flag and the z statistic of that comparison (NaN where not applicable).
-
-    Examples
-    --------
-    Golden example of DESIGN §7 (B is 较差, A the lowest outside it):
-
-    >>> si, se = np.array([83.7667, 63.625, 87.125]), np.array([7.9020, 7.5986, 4.9583])
-    >>> flag, zz = bottom_not_sig(si, se, np.array([2.0, 3.0, 1.0]), np.array(["良好", "较差", "优秀"]),
-    ...                           np.zeros(3, dtype=int))
-    >>> flag, zz.round(4)
-    (array([False,  True, False]), array([   nan, 1.8373,    nan]))
-    """
-    z = two_sided_z() if z is None else z
-    r = np.asarray(ranks, dtype=float)
-    g = np.asarray(groups)
-    t = np.asarray(tier, dtype=object)
-    si, se = np.asarray(si, float), np.asarray(se, float)
-    flag = np.zeros(r.shape, dtype=bool)
-    zs = np.full(r.shape, np.nan)
-    for code in np.unique(g):
-        members = np.flatnonzero((g == code) & np.isfinite(r))
-        poor = members[t[members] == POOR]
-        rest = members[t[members] != POOR]
-        if poor.size == 0 or rest.size == 0:
-            continue
-        ref = rest[np.argmax(r[rest])]
-        zz = _z(si, se, poor, np.full(poor.size, ref))
-        zs[poor] = zz
-        flag[poor] = zz < z
-    return flag, zs
-
-
 def rank_intervals(si: np.ndarray, se: np.ndarray, groups: np.ndarray, n_draws: int = 1000, seed: int = 0,
                    level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """2.5th-97.5th percentile of each unit's rank over seeded normal draws of all unit estimates.

@@ -109,7 +109,11 @@ def unit_cell_stats(
 
 
 def unit_index_from_stats(stats: UnitCellStats, cell_factor: np.ndarray, z: float | None = None) -> UnitIndex:
-    """SI = Σwy/Σw and SE = sqrt(n/(n−1)·Σw²(y−SI)²)/Σw (R ``survey::svymean``), per unit.
+    """SI = Σwy/Σw and SE = sqrt(n/(n−1)·Σw²(y−SI)²)/Σw per unit, n the unit's own ratings.
+
+    That is R's ``svymean`` on ``svydesign(ids=~1, weights=~w, data=df[df$unit == u, ])``; a
+    domain estimate on ``subset()`` of the whole design uses the design's count N instead of n
+    (docs/methodology.md gives the conversion).
 
     Examples
     --------

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
 from app.cli import fail, fail_domain
 from app.database import db_session
-from survey.errors import DomainError
+from survey.errors import DomainError, ValidationFailed
+
+if TYPE_CHECKING:
+    from survey.evaluation.settings import RunSettings
 
 ACTOR = "cli"
 
@@ -34,19 +38,10 @@ def evaluate_command(wave_id: int | None, year: int | None, month: str | None,
         raise click.UsageError("give exactly one of --wave, --year or --month")
     if publish and not (reason or "").strip():
         raise click.UsageError("--publish needs --reason")
+    kind = "annual" if year is not None else "quarterly"
+    settings = _settings_from_file(config_file, kind) if config_file else RunSettings.for_period(kind)
     session = db_session()
     try:
-        kind = "annual" if year is not None else "quarterly"
-        settings = RunSettings.for_period(kind)
-        if config_file:
-            path = Path(config_file)
-            if not path.is_file():
-                fail(f"config file not found: {config_file}")
-            try:
-                data = json.loads(path.read_text(encoding="utf-8-sig"))
-            except (ValueError, UnicodeDecodeError) as error:
-                fail(f"{config_file}: not valid JSON: {error}")
-            settings = RunSettings.from_dict(data, kind)
         if wave_id is not None:
             run = evaluate_wave_run(session, wave_id, settings, ACTOR)
         elif year is not None:
@@ -61,6 +56,28 @@ def evaluate_command(wave_id: int | None, year: int | None, month: str | None,
         fail_domain(error)
     click.echo(f"run {run.id}: {run.period} ({run.kind}), {len(run.results)} units, {run.status.value}")
     click.echo(run.id)
+
+
+def _settings_from_file(config_file: str, kind: str) -> RunSettings:
+    """Run settings from a ``--config`` JSON file, before any work is done.
+
+    Every problem (each unknown key, wrong type and invalid value, e.g.
+    ``scoring.methd: unknown scoring config key``) goes on its own line of standard error and
+    the command exits 1.
+    """
+    from survey.evaluation.settings import RunSettings
+
+    path = Path(config_file)
+    if not path.is_file():
+        fail(f"config file not found: {config_file}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as error:
+        fail(f"{config_file}: not valid JSON: {error}")
+    try:
+        return RunSettings.from_dict(data, kind)
+    except ValidationFailed as error:
+        fail([f"{field}: {message}" for field, message in error.errors])
 
 
 @click.command("export-run")

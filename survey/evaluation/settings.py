@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis import ScoringConfig
+from analysis.config import CI_METHODS, POINTS_BASES, TIER_EVIDENCE, ConfigError
 from survey.errors import ValidationFailed
 from survey.hashing import canonical_json, sha256_hex
 from survey.i18n import _
@@ -45,13 +46,22 @@ class RunSettings:
         unknown = sorted(set(data) - {"scoring", "item_weights"})
         errors = [(key, _("Unknown configuration key.")) for key in unknown]
         scoring = ScoringConfig()
-        try:
-            values = dict(data.get("scoring") or {})
-            if kind is not None:
-                values = {**ScoringConfig.for_period(kind).to_dict(), **values}
-            scoring = ScoringConfig.from_dict(values)
-        except (TypeError, ValueError) as error:
-            errors.append(("scoring", str(error)))
+        given = data.get("scoring")
+        if given is None:
+            given = {}
+        if not isinstance(given, Mapping):
+            errors.append(("scoring", _("The configuration must be a JSON object.")))
+        else:
+            values = {str(k): v for k, v in given.items()}
+            if kind is not None:  # the period's defaults fill in; problems keep the file's order
+                defaults = ScoringConfig.for_period(kind).to_dict()
+                values.update((k, v) for k, v in defaults.items() if k not in values)
+            try:
+                scoring = ScoringConfig.from_dict(values)
+            except ConfigError as error:
+                errors.extend(scoring_errors(error))
+            except (TypeError, ValueError) as error:
+                errors.append(("scoring", str(error)))
         weights = data.get("item_weights")
         if weights is not None and (not isinstance(weights, Mapping) or not all(
                 isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in weights.values())):
@@ -66,6 +76,11 @@ class RunSettings:
         return sha256_hex(canonical_json(self.to_dict()))
 
 
+def scoring_errors(error: ConfigError) -> list[tuple[str, str]]:
+    """Every problem of a scoring config as its own ``("scoring.<key>", message)`` entry."""
+    return [(f"scoring.{key}", message) for key, message in error.errors]
+
+
 #: Respondent flags the office may choose to exclude (DESIGN §7g).
 EXCLUDABLE_FLAGS = ("DUPLICATE", "HONEYPOT", "INSUFFICIENT_ITEMS", "STAFF_OF_UNIT", "SPEEDING",
                     "STRAIGHTLINE", "BURST")
@@ -73,6 +88,10 @@ EXCLUDABLE_FLAGS = ("DUPLICATE", "HONEYPOT", "INSUFFICIENT_ITEMS", "STAFF_OF_UNI
 FORM_NUMBERS = (("trim_low", float), ("trim_high", float), ("social_max", float), ("band_low", float),
                 ("band_high", float), ("n_min", int), ("wide_ci_half_width", float),
                 ("min_answered_weight", float), ("seed", int))
+#: Choice fields of the run form: (name, allowed values).
+FORM_SELECTS = (("scale", ("item", "5level", "5level_30", "3level_55", "3level_30")),
+                ("method", ("M1", "M2", "M3", "M4", "M5")), ("raking_scope", ("city", "district")),
+                ("points_basis", POINTS_BASES), ("ci_method", CI_METHODS), ("tier_evidence", TIER_EVIDENCE))
 
 
 def settings_from_form(form: Mapping[str, Any], item_names: list[str], kind: str) -> RunSettings:
@@ -92,12 +111,12 @@ def settings_from_form(form: Mapping[str, Any], item_names: list[str], kind: str
         except ValueError:
             errors.append((name, _("Enter a number.")))
     values["raking"] = form.get("raking") in ("1", "on", "true", True)
-    for name, allowed in (("scale", ("item", "5level", "5level_30", "3level_55", "3level_30")),
-                          ("method", ("M1", "M2", "M3", "M4", "M5")), ("raking_scope", ("city", "district"))):
+    for name, allowed in FORM_SELECTS:
         text = str(form.get(name) or defaults[name])
-        if text not in allowed:
+        if text in allowed:
+            values[name] = text
+        else:
             errors.append((name, _("Choose one of the listed values.")))
-        values[name] = text
     flags = form.get("excluding_flags") or []
     values["excluding_flags"] = tuple(f for f in EXCLUDABLE_FLAGS if f in flags)
     weights: dict[str, float] = {}
@@ -111,10 +130,14 @@ def settings_from_form(form: Mapping[str, Any], item_names: list[str], kind: str
                 raise ValueError
         except ValueError:
             errors.append((f"weight_{item}", _("An item weight is a number of at least 0.")))
-    if errors:
-        raise ValidationFailed(errors)
+    # the values that parsed are checked too, so every problem is reported at once; each one is
+    # named like its form field (the fields are named like the config keys)
+    scoring = None
     try:
         scoring = ScoringConfig.from_dict({**defaults, **values})
-    except ValueError as error:
-        raise ValidationFailed([("config", str(error))]) from error
+    except ConfigError as error:
+        named = {name for name, _message in errors}
+        errors += [(key, message) for key, message in error.errors if key not in named]
+    if errors or scoring is None:
+        raise ValidationFailed(errors)
     return RunSettings(scoring=scoring, item_weights=weights or None)
