@@ -40,13 +40,20 @@ def import_submissions_command(wave_id: int, file: str) -> None:
 @click.argument("wave_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--run", "run_id", type=int, default=None,
+              help="Add each response's final weight in this run of the wave (column final_weight).")
 @with_appcontext
-def export_responses_command(wave_id: int, fmt: str, out: str) -> None:
-    """Export a wave's raw responses, one row per (response, rated unit)."""
+def export_responses_command(wave_id: int, fmt: str, out: str, run_id: int | None) -> None:
+    """Export a wave's raw responses, one row per (response, rated unit).
+
+    With --run, a last column final_weight holds each response's final weight in that run
+    (recomputed from the run's settings; refused if the run is of another wave or the wave's
+    responses changed since the run); empty for a response the run did not weight.
+    """
     from survey.responses_export import export_responses
 
     try:
-        data = export_responses(db_session(), wave_id, fmt)
+        data = export_responses(db_session(), wave_id, fmt, run_id)
     except DomainError as error:
         fail_domain(error)
     Path(out).write_bytes(data)

@@ -31,7 +31,10 @@ from survey.upload_files import read_table
 META_COLUMNS = ("interview_id", "unit_code", "channel", "interview_date", "duration_s",
                 "design_weight", "linkage_key")
 #: Columns the responses export adds after the questions; ignored on import.
-EXPORT_COLUMNS = ("submission_id", "questionnaire_version", "status", "flags", "submitted_at")
+#: Columns an export adds that an import reads past (final_weight: the weight in a chosen run,
+#: derived again by any evaluation of the imported copy).
+EXPORT_COLUMNS = ("submission_id", "questionnaire_version", "status", "flags", "submitted_at",
+                  "final_weight")
 IMPORT_CHANNELS = tuple(c.value for c in Channel)
 HMAC_HEX = re.compile(r"[0-9a-f]{64}")
 INTERVIEW_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,49}")

@@ -1,12 +1,18 @@
 """Published results for other government systems: ``GET /api/v1/runs[/<run>]`` with a bearer token.
 
 Only published (and superseded, marked so) runs are served; drafts do not exist for the API.
-Rows carry exactly the DESIGN §8 export columns, numbers as JSON numbers rounded to 6 decimals.
+Rows carry the export columns in their order (DESIGN §8, then the evidence behind the verdicts:
+rank sets, tier statuses as plain codes, ``n_needed``, ``office_decisions``), floats as JSON
+numbers at full precision (``json.loads`` gives back the stored double; NaN is null). Then per
+row: ``social_tier_words`` / ``total_tier_words`` (each status said in the request's language),
+``decisions`` (the office's decisions on provisional placements, or null) and ``consec_bottom``
+(for annual runs, the years' evidence of a unit flagged CONSEC_BOTTOM, else null).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from flask import Response, request
@@ -48,6 +54,13 @@ def _run_summary(run: EvaluationRun) -> dict[str, Any]:
             "config_sha256": run.config_sha256, "code_version": run.code_version}
 
 
+def _status_words(status: str | None) -> str | None:
+    from survey.evaluation.decisions import STATUS_WORDS
+    from survey.i18n import _
+
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
 def _row(run: EvaluationRun, row: Any) -> dict[str, Any]:
     from survey.evaluation.exports import COLUMNS, INT_COLUMNS, TEXT_COLUMNS, row_values
 
@@ -60,7 +73,12 @@ def _row(run: EvaluationRun, row: Any) -> dict[str, Any]:
         elif column in INT_COLUMNS:
             out[column] = int(value)
         else:
-            out[column] = round(float(value), 6)
+            number = float(value)
+            out[column] = number if math.isfinite(number) else None
+    out["social_tier_words"] = _status_words(row.social_tier_status)
+    out["total_tier_words"] = _status_words(row.total_tier_status)
+    out["decisions"] = row.decisions or None
+    out["consec_bottom"] = (row.extra or {}).get("consec_bottom") if run.kind == "year" else None
     return out
 
 

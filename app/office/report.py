@@ -16,14 +16,28 @@ def _sponsor() -> str:
 
 @bp.get("/runs/<int:run_id>/report")
 def report(run_id: int) -> str:
-    """Print-ready report: ranked results, charts and the AAPOR-style disclosure."""
-    from survey.evaluation.report import disclosure, flags_used, grouped_rows, visible_rows
+    """Print-ready report: ranked results with rank sets and tier statuses, the office's decisions,
+    CONSEC_BOTTOM evidence (annual runs), charts and the AAPOR-style disclosure."""
+    from survey.evaluation.report import (
+        RANKSET_NOTE,
+        consec_bottom_evidence,
+        decision_lines,
+        disclosure,
+        flags_used,
+        grouped_rows,
+        pending_lines,
+        report_cells,
+        visible_rows,
+    )
     from survey.evaluation.report_pdf import disclosure_lines
 
     run = load_run(run_id)
     unit = viewer_unit()
     info = disclosure(db_session(), run, _sponsor())
     return render_template("office/report.html", run=run, groups=grouped_rows(run, unit),
+                           cells=report_cells(run, unit), rankset_note=_(RANKSET_NOTE),
+                           decided=decision_lines(run, unit), pending=pending_lines(run, unit),
+                           consec=consec_bottom_evidence(run, unit),
                            legend=flags_used(visible_rows(run, unit)), info=info,
                            lines=disclosure_lines(info))
 

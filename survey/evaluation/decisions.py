@@ -144,6 +144,24 @@ def decision_text(row: EvaluationResult) -> str:
     return " | ".join(parts)
 
 
+def consec_bottom_text(row: EvaluationResult) -> str:
+    """Each year's evidence of a CONSEC_BOTTOM unit in one line, e.g. for exports (empty when none).
+
+    ``2025: 较差 confirmed, rank 3 (set 2–3), office: … | 2026: 较差 final, rank 3 (set 3–3)``
+    """
+    years = ((row.extra or {}).get("consec_bottom") or {}).get("years") or []
+    parts = []
+    for y in years:
+        low, high = (y.get("rankset") or [None, None])[:2]
+        text = f"{y['period']}: {y['total_tier']} {y['status']}, rank {y.get('total_rank')}"
+        if low is not None:
+            text += f" (set {low}–{high})"
+        if y.get("office_reason"):
+            text += f", office: {y['office_reason']}"
+        parts.append(text)
+    return " | ".join(parts)
+
+
 def replay_decisions(fresh: list[EvaluationResult], stored: list[EvaluationResult]) -> None:
     """Apply the office's recorded decisions to freshly computed rows (for ``verify-run``).
 

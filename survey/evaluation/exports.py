@@ -1,9 +1,19 @@
-"""Exports of a run's results with exactly the DESIGN §8 columns: CSV, XLSX and JSON.
+"""Exports of a run's results: the DESIGN §8 columns, then the evidence behind each verdict.
 
-Numbers are written with 6 decimals (counts and ranks as integers); flags sorted and joined by
-``;``; text cells that start with ``= + - @``, a tab or a carriage return get a leading ``'``
-against spreadsheet formula injection. The same run always gives the same bytes: the XLSX has
-fixed document and zip timestamps (the run's creation time).
+Columns: the DESIGN §8 columns in their order, then ``sum_w, deff``, the rank confidence sets of
+the SI and of the total (``*_rankset_low/high``), the status of each tier (``*_tier_status``:
+final, provisional, indicative, confirmed or cleared — the plain codes in every format, so that
+scripts can read them), ``n_needed`` (valid ratings needed for a unit short of them) and
+``office_decisions`` (the office's decisions on provisional placements, one line per row:
+``scope: decision from → to (by): reason``, joined by `` | ``) and ``consec_bottom_evidence``
+(for a CONSEC_BOTTOM unit of an annual run, each year's total tier, status, rank and rank set).
+
+CSV and XLSX write numbers with 6 decimals (counts, ranks and rank sets as integers). JSON writes
+every float at full precision (the shortest repr that reads back as the same double), so that
+``json.loads`` gives back exactly the stored value; NaN and empty values are ``null``. Flags are
+sorted and joined by ``;``; text cells that start with ``= + - @``, a tab or a carriage return get
+a leading ``'`` against spreadsheet formula injection. The same run always gives the same bytes:
+the XLSX has fixed document and zip timestamps (the run's publication or creation time).
 """
 
 from __future__ import annotations
@@ -11,23 +21,36 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
+from survey.evaluation.decisions import consec_bottom_text, decision_text
 from survey.models import EvaluationResult, EvaluationRun
 
-COLUMNS: tuple[str, ...] = (
+#: The DESIGN §8 columns, in their order.
+DESIGN_COLUMNS: tuple[str, ...] = (
     "period", "unit_code", "unit_name", "peer_group", "n_valid", "n_eff", "si", "si_se",
     "si_ci_low", "si_ci_high", "sat_rate_top2", "dk_rate", "social_method", "social_max",
     "social_points", "social_points_linear", "social_rank", "social_rank_low", "social_rank_high",
     "social_tier", "si_shrunk", "si_shrunk_ci_low", "si_shrunk_ci_high", "total", "total_rank",
     "total_tier", "flags", "method_version", "run_id", "input_sha256",
 )
+#: The evidence behind the verdicts (DESIGN §7e), after the DESIGN §8 columns.
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "sum_w", "deff", "social_rankset_low", "social_rankset_high", "social_tier_status",
+    "total_rankset_low", "total_rankset_high", "total_tier_status", "n_needed", "office_decisions",
+    "consec_bottom_evidence",
+)
+COLUMNS: tuple[str, ...] = DESIGN_COLUMNS + EVIDENCE_COLUMNS
 INT_COLUMNS = frozenset({"n_valid", "social_rank", "social_rank_low", "social_rank_high",
-                         "total_rank", "run_id"})
+                         "total_rank", "run_id", "social_rankset_low", "social_rankset_high",
+                         "total_rankset_low", "total_rankset_high", "n_needed"})
 TEXT_COLUMNS = frozenset({"period", "unit_code", "unit_name", "peer_group", "social_method",
-                          "social_tier", "total_tier", "flags", "method_version", "input_sha256"})
+                          "social_tier", "total_tier", "flags", "method_version", "input_sha256",
+                          "social_tier_status", "total_tier_status", "office_decisions",
+                          "consec_bottom_evidence"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx", "json")
 
@@ -49,6 +72,10 @@ def row_values(run: EvaluationRun, row: EvaluationResult) -> dict[str, Any]:
             values[column] = run.input_sha256
         elif column == "flags":
             values[column] = ";".join(sorted(f for f in (row.flags or "").split(";") if f))
+        elif column == "office_decisions":
+            values[column] = decision_text(row)
+        elif column == "consec_bottom_evidence":
+            values[column] = consec_bottom_text(row)
         else:
             values[column] = getattr(row, column)
     return values
@@ -59,15 +86,27 @@ def _ordered(run: EvaluationRun) -> list[EvaluationResult]:
 
 
 def number_text(column: str, value: Any) -> str:
+    """A number as CSV text: an integer, or 6 decimals; empty for None."""
     if value is None:
         return ""
     if column in INT_COLUMNS:
         return str(int(value))
-    return f"{float(value):.6f}"
+    number = float(value)
+    return f"{number:.6f}" if math.isfinite(number) else ""
+
+
+def json_number(column: str, value: Any) -> str:
+    """A number as a JSON literal at full precision (``repr`` of the double); null for None/NaN."""
+    if value is None:
+        return "null"
+    if column in INT_COLUMNS:
+        return str(int(value))
+    number = float(value)
+    return json.dumps(number) if math.isfinite(number) else "null"
 
 
 def cell_text(column: str, value: Any) -> str:
-    """The text of a cell in CSV and JSON: escaped text, or a number with 6 decimals."""
+    """The text of a cell in CSV: escaped text, or a number with 6 decimals."""
     if column in TEXT_COLUMNS:
         return escape_text("" if value is None else str(value))
     return number_text(column, value)
@@ -85,7 +124,7 @@ def export_csv(run: EvaluationRun) -> bytes:
 
 
 def export_json(run: EvaluationRun) -> bytes:
-    """A JSON array of row objects with the columns in order; numbers as 6-decimal literals."""
+    """A JSON array of row objects with the columns in order; floats at full precision."""
     lines = []
     for row in _ordered(run):
         values = row_values(run, row)
@@ -95,7 +134,7 @@ def export_json(run: EvaluationRun) -> bytes:
             if column in TEXT_COLUMNS:
                 token = "null" if value is None else json.dumps(cell_text(column, value), ensure_ascii=False)
             else:
-                token = number_text(column, value) or "null"
+                token = json_number(column, value)
             parts.append(f"{json.dumps(column)}: {token}")
         lines.append("  {" + ", ".join(parts) + "}")
     return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
@@ -121,7 +160,7 @@ def export_xlsx(run: EvaluationRun) -> bytes:
             value = values[column]
             if column in TEXT_COLUMNS:
                 cells.append(escape_text("" if value is None else str(value)))
-            elif value is None:
+            elif value is None or (column not in INT_COLUMNS and not math.isfinite(float(value))):
                 cells.append(None)
             elif column in INT_COLUMNS:
                 cells.append(int(value))

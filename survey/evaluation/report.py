@@ -1,5 +1,11 @@
 """What the results page and the quarterly report (按季通报) show: grouped rows, sensitivity,
 flag explanations and an AAPOR-style disclosure. Presentation data only; no score arithmetic.
+
+The report says how sure each verdict is: a rank with its 95% confidence set ("3（2–7）"), each
+tier with its status in words (final, provisional, indicative, confirmed or cleared by the office:
+``survey.evaluation.decisions.STATUS_WORDS``, translated on use), 样本不足 with the valid ratings
+needed, the office's decisions with their reasons, and, in annual runs, each year's evidence of
+a unit placed 较差 two years in a row (CONSEC_BOTTOM).
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from analysis.placement import REVIEW_SUFFIX
+from survey.evaluation.decisions import SCOPE_WORDS, SCOPES, STATUS_WORDS, pending_placements
 from survey.i18n import N_, _
 from survey.models import (
     EvaluationResult,
@@ -34,11 +42,16 @@ FLAG_TEXT: dict[str, str] = {
     "QUOTA_SHORTFALL": N_("A quota cell reached less than 80 per cent of its target."),
     "TOPBOX_ANOMALY": N_("Unusually many 'very satisfied' answers compared with the peer group."),
     "ADJ_NOT_SIG": N_("Not significantly different from an adjacent unit in the ranking."),
-    "BOTTOM_NOT_SIG": N_("Placed last but not significantly below the next unit: to be reviewed."),
+    "BOTTOM_NOT_SIG": N_("Placed 较差 but the evidence does not make it final (its rank set reaches "
+                         "above the 较差 zone): to be reviewed by the office."),
+    "TOP_NOT_SIG": N_("Placed 优秀 but the evidence does not make it final (its rank set reaches "
+                      "below the 优秀 zone): to be reviewed by the office."),
+    "VETO": N_("A veto item applies: the total tier is 较差."),
     "RANK_UNSTABLE": N_("The total rank moves by 2 or more places between methods M1–M4."),
     "BONUS_CAPPED": N_("The bonus was above its cap and was capped in the total."),
     "CONSEC_BOTTOM": N_("Total tier 较差 two years in a row."),
     "CELL_COLLAPSED": N_("An empty weighting cell was merged with its neighbour."),
+    "MARGINS_NORMALISED": N_("Population margins that did not add up were rescaled before weighting."),
     "PARTIAL_YEAR": N_("The annual result rests on fewer than four quarters."),
 }
 SORTABLE = ("unit_code", "unit_name", "n_valid", "n_eff", "si", "si_shrunk", "social_points",
@@ -93,6 +106,134 @@ def sensitivity(run: EvaluationRun, unit_code: str | None = None) -> list[dict[s
 def flags_used(rows: list[EvaluationResult]) -> list[tuple[str, str]]:
     names = sorted({f for r in rows for f in (r.flags or "").split(";") if f})
     return [(name, flag_text(name)) for name in names]
+
+
+#: The note under a results table: what the brackets after a rank are.
+RANKSET_NOTE = N_("The brackets after a rank are its confidence set (95%): the ranks the unit may "
+                  "hold once sampling error is taken into account.")
+
+
+def status_words(status: str | None) -> str:
+    """A tier status in words (final, provisional, ...), translated; empty when there is none."""
+    if not status:
+        return ""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
+def rank_text(rank: int | None, low: int | None, high: int | None) -> str:
+    """A rank with its confidence set, e.g. ``3（2–7）``; ``—`` without a rank."""
+    if rank is None:
+        return "—"
+    if low is None or high is None:
+        return str(rank)
+    return f"{rank}（{low}–{high}）"
+
+
+def tier_text(tier: str | None, status: str | None) -> str:
+    """A tier with its status in words, e.g. ``良好（确定）``; ``—`` without a tier."""
+    if not tier:
+        return "—"
+    words = status_words(status)
+    if status == "provisional":  # 优秀(待复核): the status says it already
+        tier = tier.removesuffix(REVIEW_SUFFIX)
+    return f"{tier}（{words}）" if words else tier
+
+
+def low_n_text(row: EvaluationResult) -> str | None:
+    """样本不足 with the valid ratings needed, for a unit flagged LOW_N (else None)."""
+    if "LOW_N" not in (row.flags or "").split(";"):
+        return None
+    if row.n_needed is None:
+        return _("Insufficient sample: %(n)s valid ratings", n=row.n_valid)
+    return _("Insufficient sample: %(n)s valid ratings, %(needed)s needed", n=row.n_valid,
+             needed=row.n_needed)
+
+
+def row_cells(row: EvaluationResult) -> dict[str, Any]:
+    """The verdict cells of one row as the report shows them."""
+    return {
+        "rank": rank_text(row.social_rank, row.social_rankset_low, row.social_rankset_high),
+        "total_rank": rank_text(row.total_rank, row.total_rankset_low, row.total_rankset_high),
+        "social_tier": tier_text(row.social_tier, row.social_tier_status),
+        "total_tier": tier_text(row.total_tier, row.total_tier_status),
+        "low_n": low_n_text(row),
+    }
+
+
+def report_cells(run: EvaluationRun, unit_code: str | None = None) -> dict[str, dict[str, Any]]:
+    """:func:`row_cells` of every visible row, by unit code."""
+    return {row.unit_code: row_cells(row) for row in visible_rows(run, unit_code)}
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    """One decision of the office on a provisional placement, as the report lists it."""
+
+    unit_code: str
+    unit_name: str
+    scope: str  #: the placement, in words (social evaluation / comprehensive score)
+    from_tier: str
+    to_tier: str
+    decision: str  #: confirmed / cleared by the office, in words
+    reason: str
+    by: str
+    at: str  #: ``YYYY-MM-DD HH:MM`` (UTC)
+
+
+def decision_lines(run: EvaluationRun, unit_code: str | None = None) -> list[DecisionLine]:
+    """The office's decisions on the run's provisional placements, per unit and scope."""
+    out = []
+    for row in sorted(visible_rows(run, unit_code), key=lambda r: (r.peer_group, r.unit_code)):
+        for scope in SCOPES:
+            record = (row.decisions or {}).get(scope)
+            if not record:
+                continue
+            decided = "confirmed" if record.get("decision") == "confirm" else "cleared"
+            out.append(DecisionLine(
+                unit_code=row.unit_code, unit_name=row.unit_name, scope=_(SCOPE_WORDS[scope]),
+                from_tier=str(record.get("from") or ""), to_tier=str(record.get("to") or ""),
+                decision=status_words(decided), reason=str(record.get("reason") or ""),
+                by=str(record.get("by") or ""), at=str(record.get("at") or "")[:16].replace("T", " ")))
+    return out
+
+
+def pending_lines(run: EvaluationRun, unit_code: str | None = None) -> list[tuple[str, str, str]]:
+    """Provisional placements still waiting for the office: (unit name, placement, tier)."""
+    return [(p.unit_name, _(SCOPE_WORDS[p.scope]), p.tier) for p in pending_placements(run)
+            if unit_code is None or p.unit_code == unit_code]
+
+
+@dataclass(frozen=True)
+class EvidenceYear:
+    """One year of a CONSEC_BOTTOM unit's evidence."""
+
+    period: str
+    tier: str
+    status: str  #: in words
+    rank: str  #: the total rank with its confidence set
+    office_reason: str
+
+
+def consec_bottom_evidence(run: EvaluationRun, unit_code: str | None = None
+                           ) -> list[tuple[EvaluationResult, list[EvidenceYear]]]:
+    """Annual runs: the units placed 较差 two years in a row, with each year's evidence."""
+    if run.kind != "year":
+        return []
+    out = []
+    for row in sorted(visible_rows(run, unit_code), key=lambda r: (r.peer_group, r.unit_code)):
+        evidence = (row.extra or {}).get("consec_bottom")
+        if not evidence:
+            continue
+        years = []
+        for year in evidence.get("years", []):
+            low, high = (list(year.get("rankset") or []) + [None, None])[:2]
+            years.append(EvidenceYear(
+                period=str(year.get("period") or ""), tier=year.get("total_tier") or "—",
+                status=status_words(year.get("status")),
+                rank=rank_text(year.get("total_rank"), low, high),
+                office_reason=year.get("office_reason") or ""))
+        out.append((row, years))
+    return out
 
 
 @dataclass

@@ -1,6 +1,9 @@
 """The quarterly report (按季通报) as a PDF: ranked results, the ranked-SI chart, disclosure.
 
 fpdf2 with the CJK font that ``analysis.charts`` uses (WenQuanYi Micro Hei), embedded subset.
+The results table gives each rank with its 95% confidence set and each tier with its status in
+words; under it, 样本不足 units with the ratings they need; then the office's decisions on
+provisional placements with their reasons and, in annual runs, the evidence of CONSEC_BOTTOM.
 """
 
 from __future__ import annotations
@@ -11,13 +14,27 @@ from fpdf import FPDF
 from sqlalchemy.orm import Session
 
 from survey.evaluation.charts import render_chart
-from survey.evaluation.report import Disclosure, flag_text, flags_used, grouped_rows, visible_rows
+from survey.evaluation.report import (
+    RANKSET_NOTE,
+    Disclosure,
+    consec_bottom_evidence,
+    decision_lines,
+    flag_text,
+    flags_used,
+    grouped_rows,
+    pending_lines,
+    report_cells,
+    visible_rows,
+)
 from survey.i18n import _
 from survey.models import EvaluationRun
 
 FONT = "cjk"
-COLUMNS = (("unit_name", 44), ("n_valid", 12), ("si", 16), ("ci", 28), ("social_points", 16),
-           ("social_rank", 12), ("social_tier", 22), ("total", 16), ("total_rank", 12))
+#: (cell, width in mm): 190 mm, the A4 page between its 10 mm margins.
+COLUMNS = (("unit_name", 30), ("n_valid", 9), ("si", 13), ("ci", 22), ("social_points", 13),
+           ("rank", 17), ("social_tier", 28), ("total", 13), ("total_rank", 17), ("total_tier", 28))
+TABLE_SIZE = 7.0
+SMALLEST = 4.5
 
 
 def _fmt(value: object, digits: int = 2) -> str:
@@ -31,6 +48,17 @@ def _fmt(value: object, digits: int = 2) -> str:
 def _line(pdf: FPDF, text: str, size: float = 10, height: float = 6) -> None:
     pdf.set_font(FONT, size=size)
     pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _cell(pdf: FPDF, width: float, text: str) -> None:
+    """A bordered table cell; a text too wide for it is set smaller rather than cut."""
+    size = TABLE_SIZE
+    pdf.set_font(FONT, size=size)
+    while size > SMALLEST and pdf.get_string_width(text) > width - 1.5:
+        size -= 0.5
+        pdf.set_font(FONT, size=size)
+    pdf.cell(width, 6, text, border=1)
+    pdf.set_font(FONT, size=TABLE_SIZE)
 
 
 def report_pdf(session: Session, run: EvaluationRun, info: Disclosure, unit_code: str | None = None) -> bytes:
@@ -48,21 +76,28 @@ def report_pdf(session: Session, run: EvaluationRun, info: Disclosure, unit_code
     _line(pdf, f"{info.sponsor} · {_('Run %(id)s', id=run.id)} · {status}", 9)
     pdf.ln(2)
     headers = {"unit_name": _("Unit"), "n_valid": "n", "si": "SI", "ci": _("95% CI"),
-               "social_points": _("Points"), "social_rank": _("Rank"), "social_tier": _("Tier"),
-               "total": _("Total"), "total_rank": _("Total rank")}
+               "social_points": _("Points"), "rank": _("Rank"), "social_tier": _("Social tier"),
+               "total": _("Total"), "total_rank": _("Total rank"), "total_tier": _("Total tier")}
+    cells = report_cells(run, unit_code)
     for group in grouped_rows(run, unit_code):
         _line(pdf, f"{_('Peer group')} {group.code}", 12, 8)
-        pdf.set_font(FONT, size=8)
         for name, width in COLUMNS:
-            pdf.cell(width, 6, headers[name], border=1)
+            _cell(pdf, width, headers[name])
         pdf.ln()
         for row in group.rows:
             values = {name: getattr(row, name, None) for name, _w in COLUMNS}
             values["ci"] = f"{_fmt(row.si_ci_low, 1)}–{_fmt(row.si_ci_high, 1)}"
+            values.update({k: v for k, v in cells[row.unit_code].items() if k != "low_n"})
             for name, width in COLUMNS:
-                pdf.cell(width, 6, _fmt(values[name])[:24], border=1)
+                _cell(pdf, width, _fmt(values[name]))
             pdf.ln()
+        _line(pdf, _(RANKSET_NOTE), 7, 4)
+        for row in group.rows:
+            if cells[row.unit_code]["low_n"]:
+                _line(pdf, f"{row.unit_name}: {cells[row.unit_code]['low_n']}", 7, 4)
         pdf.ln(2)
+    _decisions(pdf, run, unit_code)
+    _consec_bottom(pdf, run, unit_code)
     legend = flags_used(visible_rows(run, unit_code))
     if legend:
         _line(pdf, _("What the flags mean"), 11, 7)
@@ -77,6 +112,37 @@ def report_pdf(session: Session, run: EvaluationRun, info: Disclosure, unit_code
     for label, value in disclosure_lines(info):
         _line(pdf, f"{label}: {value}", 8, 5)
     return bytes(pdf.output())
+
+
+def _decisions(pdf: FPDF, run: EvaluationRun, unit_code: str | None) -> None:
+    """The office's decisions on provisional placements (and those still waiting, in a draft)."""
+    decided, pending = decision_lines(run, unit_code), pending_lines(run, unit_code)
+    if not decided and not pending:
+        return
+    _line(pdf, _("The office's decisions on provisional placements"), 11, 7)
+    _line(pdf, _("These are decisions of the office, not results of the statistics."), 8, 5)
+    for d in decided:
+        _line(pdf, f"{d.unit_name} · {d.scope}: {d.from_tier} → {d.to_tier} ({d.decision})", 8, 5)
+        _line(pdf, f"    {_('Reason')}: {d.reason} · {_('By')}: {d.by} {d.at}", 8, 5)
+    if pending:
+        _line(pdf, _("Waiting for a decision"), 9, 6)
+        for name, scope, tier in pending:
+            _line(pdf, f"{name} · {scope}: {tier}", 8, 5)
+    pdf.ln(2)
+
+
+def _consec_bottom(pdf: FPDF, run: EvaluationRun, unit_code: str | None) -> None:
+    """Annual runs: each CONSEC_BOTTOM unit with every year's evidence."""
+    evidence = consec_bottom_evidence(run, unit_code)
+    if not evidence:
+        return
+    _line(pdf, _("Total tier 较差 two years in a row (CONSEC_BOTTOM)"), 11, 7)
+    for row, years in evidence:
+        _line(pdf, row.unit_name, 9, 6)
+        for y in years:
+            reason = f" · {_('Reason')}: {y.office_reason}" if y.office_reason else ""
+            _line(pdf, f"    {y.period}: {y.tier} ({y.status}) · {_('Total rank')} {y.rank}{reason}", 8, 5)
+    pdf.ln(2)
 
 
 def disclosure_lines(info: Disclosure) -> list[tuple[str, str]]:

@@ -27,8 +27,9 @@ from survey.i18n import _
 REL_TOL = 1e-9
 #: Result columns recomputed and compared (the per-run ones are compared once); the office's
 #: decisions are compared as the stored ``decisions`` attribute, not as their export text.
-COMPARED = tuple(c for c in COLUMNS if c not in ("period", "run_id", "input_sha256", "office_decisions")
-                 ) + ("decisions",)
+#: Export columns derived from other fields (decisions, extra) are compared through those fields.
+DERIVED = ("period", "run_id", "input_sha256", "office_decisions", "consec_bottom_evidence")
+COMPARED = tuple(c for c in COLUMNS if c not in DERIVED) + ("decisions",)
 
 
 @dataclass

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.office.fixtures import GOLDEN_SETTINGS, golden_wave
+from tests.office.fixtures import GOLDEN_SETTINGS, golden_wave, publish_decided
 
 
 @pytest.fixture
 def published(db):
     from survey.accounts import create_user
-    from survey.evaluation.runs import evaluate_wave_run, publish_run
+    from survey.evaluation.runs import evaluate_wave_run
     from survey.evaluation.settings import RunSettings
 
     wave = golden_wave(db)
     create_user(db, "office1", "office", "correct horse battery", actor="t")
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict(GOLDEN_SETTINGS), "office1")
-    publish_run(db, run.id, "office1")
+    publish_decided(db, run.id, "office1")
     draft = evaluate_wave_run(db, wave.id, RunSettings.from_dict(GOLDEN_SETTINGS), "office1")
     db.commit()
     return run, draft
@@ -52,9 +52,13 @@ def test_published_results_and_period_filter(client, runner, published):
     headers = {"Authorization": f"Bearer {_token(runner)}"}
     body = client.get(f"/api/v1/runs/{run.id}", headers=headers).get_json()
     assert body["status"] == "published" and body["input_sha256"] == run.input_sha256
-    assert [list(r) for r in body["rows"]] == [list(COLUMNS)] * 3
+    extra = ["social_tier_words", "total_tier_words", "decisions", "consec_bottom"]
+    assert [list(r) for r in body["rows"]] == [[*COLUMNS, *extra]] * 3
     a = next(r for r in body["rows"] if r["unit_code"] == "A")
     assert a["si"] == pytest.approx(83.7667, abs=5e-5) and a["social_rank"] == 2
+    stored = next(r for r in run.results if r.unit_code == "A")
+    assert a["si"] == stored.si and a["n_eff"] == stored.n_eff  # full precision, not 6 decimals
+    assert (a["social_rankset_low"], a["social_rankset_high"], a["social_tier_status"]) == (1, 3, "final")
     assert client.get(f"/api/v1/runs/{draft.id}", headers=headers).status_code == 404
     listing = client.get("/api/v1/runs?period=2026-Q4", headers=headers).get_json()
     assert [r["run_id"] for r in listing["runs"]] == [run.id]

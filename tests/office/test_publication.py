@@ -7,17 +7,17 @@ from sqlalchemy.exc import DBAPIError
 
 from survey.errors import InvalidTransition, ValidationFailed
 from tests.conftest import csrf_from
-from tests.office.fixtures import GOLDEN_SETTINGS, golden_wave
+from tests.office.fixtures import GOLDEN_SETTINGS, decide_all, golden_wave, publish_decided
 
 
 @pytest.fixture
 def published(db):
-    from survey.evaluation.runs import evaluate_wave_run, publish_run
+    from survey.evaluation.runs import evaluate_wave_run
     from survey.evaluation.settings import RunSettings
 
     wave = golden_wave(db)
     run = evaluate_wave_run(db, wave.id, RunSettings.from_dict(GOLDEN_SETTINGS), "office1")
-    publish_run(db, run.id, "office1")
+    publish_decided(db, run.id, "office1")
     db.commit()
     return run
 
@@ -116,6 +116,9 @@ def test_supersede_needs_a_reason_and_records_a_diff(db, published, raw_sql):
     new = evaluate_wave_run(db, published.wave_id, settings, "office1")
     with pytest.raises(ValidationFailed):
         supersede_run(db, published.id, new.id, "  ", "office1")
+    with pytest.raises(InvalidTransition):  # the correction's provisional placements come first
+        supersede_run(db, published.id, new.id, "B4 was a test interview", "office1")
+    decide_all(db, new)
     supersede_run(db, published.id, new.id, "B4 was a test interview", "office1")
     db.commit()
     db.expire_all()
