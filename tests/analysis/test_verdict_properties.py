@@ -76,3 +76,24 @@ def test_tiers_never_change_when_all_weights_are_scaled(seed, factor):
     keys = ("social_rank", "social_tier", "social_tier_status", "social_rankset_low", "social_rankset_high")
     assert [tuple(getattr(r, k) for k in keys) for r in a.rows] == [tuple(getattr(r, k) for k in keys) for r in b.rows]
     assert [r.si for r in a.rows] == pytest.approx([r.si for r in b.rows], rel=1e-12)
+
+
+def test_four_respondents_all_very_satisfied_are_not_a_certain_winner():
+    """The issue's case: n = 4, all 非常满意, used to get SE 0, CI [100, 100], rank set [1, 1], 优秀."""
+    rng = np.random.default_rng(11)
+    sizes = [4, 120, 120, 120, 120]
+    unit = np.repeat(np.arange(5), sizes)
+    # the others: about 86 with a respondent SD of about 22 (one answer repeated over the items)
+    others = rng.choice(5, size=unit.size, p=[0.6, 0.25, 0.08, 0.04, 0.03])
+    answers = np.where(unit[:, None] == 0, 0, others[:, None].repeat(3, axis=1))
+    pts = (100.0, 80.0, 60.0, 40.0, 0.0, float("nan"))
+    inp = WaveInput(
+        design_weight=np.ones(unit.size), rating_submission=np.arange(unit.size), rating_unit=unit,
+        answers=answers, items=[ItemSpec(f"q{j}", 1.0, pts, overall=j == 0) for j in range(3)],
+        unit_codes=list("ABCDE"), unit_names=list("甲乙丙丁戊"), peer_groups=["g"] * 5)
+    a = evaluate_wave(inp, ScoringConfig(raking=False)).row("A")
+    assert a.si == 100.0 and a.si_se > 3.0  # the pooled variance floor
+    assert a.si_ci_low < 95.0 and a.si_ci_high == 100.0
+    assert (a.social_tier, a.social_tier_status) == ("优秀(待复核)", "provisional")
+    assert "LOW_N" in a.flags and a.n_needed >= 75
+    assert a.social_rankset_low == 1 and a.social_rankset_high > 1  # not a certain first
