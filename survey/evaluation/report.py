@@ -42,15 +42,16 @@ FLAG_TEXT: dict[str, str] = {
     "QUOTA_SHORTFALL": N_("A quota cell reached less than 80 per cent of its target."),
     "TOPBOX_ANOMALY": N_("Unusually many 'very satisfied' answers compared with the peer group."),
     "ADJ_NOT_SIG": N_("Not significantly different from an adjacent unit in the ranking."),
-    "BOTTOM_NOT_SIG": N_("Placed 较差 but the evidence does not make it final (its rank set reaches "
-                         "above the 较差 zone): to be reviewed by the office."),
-    "TOP_NOT_SIG": N_("Placed 优秀 but the evidence does not make it final (its rank set reaches "
-                      "below the 优秀 zone): to be reviewed by the office."),
+    "BOTTOM_NOT_SIG": N_("Placed 较差 but not shown to be significantly below every unit outside "
+                         "the 较差 tier: not final, to be reviewed by the office."),
+    "TOP_NOT_SIG": N_("Placed 优秀 but not shown to be significantly above every unit outside "
+                      "the 优秀 tier: not final, to be reviewed by the office."),
     "VETO": N_("A veto item applies: the total tier is 较差."),
     "RANK_UNSTABLE": N_("The total rank moves by 2 or more places between methods M1–M4."),
     "BONUS_CAPPED": N_("The bonus was above its cap and was capped in the total."),
     "CONSEC_BOTTOM": N_("Total tier 较差 two years in a row."),
-    "CELL_COLLAPSED": N_("An empty weighting cell was merged with its neighbour."),
+    "CELL_COLLAPSED": N_("An empty weighting cell was merged with its neighbour or dropped; some of "
+                         "this unit's respondents carry the weight it moved."),
     "MARGINS_NORMALISED": N_("Population margins that did not add up were rescaled before weighting."),
     "PARTIAL_YEAR": N_("The annual result rests on fewer than four quarters."),
 }
