@@ -80,6 +80,19 @@ GOLDEN_SETTINGS = {"scoring": {"raking": False, "n_min": 5, "wide_ci_half_width"
                                "points_basis": "direct", "ci_method": "wald", "rank_points": "plain"}}
 
 
+def golden_draft(db):
+    """A draft run of the golden wave with its component scores (totals included)."""
+    from survey.evaluation.components import import_components
+    from survey.evaluation.runs import evaluate_wave_run
+    from survey.evaluation.settings import RunSettings
+
+    wave = golden_wave(db)
+    import_components(db, "components.csv", GOLDEN_COMPONENTS.encode("utf-8"), "office1")
+    run = evaluate_wave_run(db, wave.id, RunSettings.from_dict(GOLDEN_SETTINGS), "office1")
+    db.commit()
+    return run
+
+
 def decide_all(db, run, decision: str = "confirm", actor: str = "office1") -> int:
     """Decide every provisional placement of a draft run (as the office would before publishing)."""
     from survey.evaluation.decisions import decide_placement, pending_placements

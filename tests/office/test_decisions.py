@@ -9,20 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from survey.errors import InvalidTransition, ValidationFailed
-from tests.office.fixtures import GOLDEN_COMPONENTS, GOLDEN_SETTINGS, decide_all, golden_wave
+from tests.office.fixtures import decide_all, golden_draft
 
 
 @pytest.fixture
 def draft(db):
-    from survey.evaluation.components import import_components
-    from survey.evaluation.runs import evaluate_wave_run
-    from survey.evaluation.settings import RunSettings
-
-    wave = golden_wave(db)
-    import_components(db, "components.csv", GOLDEN_COMPONENTS.encode("utf-8"), "office1")
-    run = evaluate_wave_run(db, wave.id, RunSettings.from_dict(GOLDEN_SETTINGS), "office1")
-    db.commit()
-    return run
+    return golden_draft(db)
 
 
 def rows(run):

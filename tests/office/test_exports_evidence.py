@@ -20,6 +20,7 @@ from tests.office.fixtures import (
     GOLDEN_SETTINGS,
     another_wave,
     decide_all,
+    golden_draft,
     golden_wave,
     publish_decided,
 )
@@ -31,15 +32,7 @@ SOCIAL_RANKSETS = {"A": (1, 3), "B": (2, 3), "C": (1, 2)}
 
 
 def _draft(db):
-    from survey.evaluation.components import import_components
-    from survey.evaluation.runs import evaluate_wave_run
-    from survey.evaluation.settings import RunSettings
-
-    wave = golden_wave(db)
-    import_components(db, "components.csv", GOLDEN_COMPONENTS.encode("utf-8"), "office1")
-    run = evaluate_wave_run(db, wave.id, RunSettings.from_dict(GOLDEN_SETTINGS), "office1")
-    db.commit()
-    return run
+    return golden_draft(db)
 
 
 @pytest.fixture
