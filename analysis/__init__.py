@@ -79,7 +79,8 @@ from analysis.comprehensive import (
     consec_bottom,
 )
 from analysis.config import EXCLUDING_DEFAULT, METHOD_VERSION, SCALE_PRESETS, ScoringConfig
-from analysis.flags import duplicate_flags, speeding_flags, straightline_flags, topbox_anomaly
+from analysis.fabrication import padding_tests, topbox_funnel
+from analysis.flags import duplicate_flags, speeding_flags, straightline_flags
 from analysis.inputs import ComponentScores, ItemSpec, Margin, QuotaTarget, Stratum, WaveInput
 from analysis.points import social_points
 from analysis.raking import (
@@ -108,6 +109,6 @@ __all__ = [
     "WaveResult", "WeightingDiagnostics", "annual_index", "codes_from_labels", "comprehensive_scores",
     "consec_bottom", "duplicate_flags", "evaluate_wave", "fay_herriot", "group_ranks", "item_table",
     "poststratify", "rake", "rake_cells", "rake_labels", "rank_intervals", "respondent_scores",
-    "social_points", "speeding_flags", "straightline_flags", "tier_for", "topbox_anomaly", "unit_index",
+    "social_points", "speeding_flags", "straightline_flags", "tier_for", "topbox_funnel", "padding_tests", "unit_index",
     "with_components",
 ]

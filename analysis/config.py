@@ -31,7 +31,8 @@ EXCLUDING_DEFAULT: tuple[str, ...] = ("DUPLICATE", "HONEYPOT", "INSUFFICIENT_ITE
 
 #: Respondent flags that the excluding set may name (DESIGN §7g).
 RESPONDENT_FLAGS: frozenset[str] = frozenset(
-    {"DUPLICATE", "INSUFFICIENT_ITEMS", "SPEEDING", "STRAIGHTLINE", "BURST", "HONEYPOT", "STAFF_OF_UNIT"}
+    {"DUPLICATE", "INSUFFICIENT_ITEMS", "SPEEDING", "STRAIGHTLINE", "BURST", "HONEYPOT", "STAFF_OF_UNIT",
+     "PADDING_SUSPECT"}
 )
 METHODS: tuple[str, ...] = ("M1", "M2", "M3", "M4", "M5")
 EMPTY_CELL_POLICIES: tuple[str, ...] = ("error", "collapse", "drop")
@@ -148,11 +149,14 @@ class ScoringConfig:
     low_neff_ratio: float = 0.5
     high_dk_rate: float = 0.30
     quota_shortfall_ratio: float = 0.8
-    topbox_mad_k: float = 3.0
     rank_unstable_places: int = 2
     excluding_flags: tuple[str, ...] = EXCLUDING_DEFAULT
     speeding_fraction: float = 1.0 / 3.0
     straightline_min_items: int = 3
+    straightline_speed_fraction: float = 0.5
+    padding_alpha: float = 0.05
+    padding_min_group: int = 5
+    interviewer_clustering: bool = False
     burst_max_count: int = 20
     burst_window_s: float = 600.0
     seed: int = 0
@@ -222,6 +226,12 @@ class ScoringConfig:
             errs.append(("n_min", "must be >= 0"))
         if self.straightline_min_items < 2:
             errs.append(("straightline_min_items", "must be >= 2"))
+        if not 0.0 < self.straightline_speed_fraction <= 1.0:
+            errs.append(("straightline_speed_fraction", "must lie in (0, 1]"))
+        if not 0.0 < self.padding_alpha < 1.0:
+            errs.append(("padding_alpha", "must lie in (0, 1)"))
+        if self.padding_min_group < 2:
+            errs.append(("padding_min_group", "must be at least 2"))
         if not 0.0 < self.speeding_fraction < 1.0:
             errs.append(("speeding_fraction", "must lie in (0, 1)"))
         return errs

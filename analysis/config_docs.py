@@ -155,10 +155,6 @@ FIELD_DOCS: dict[str, str] = {
         "A quota cell is short when its achieved count is below this ratio × its target "
         "(QUOTA_SHORTFALL on the quota's unit)."
     ),
-    "topbox_mad_k": (
-        "TOPBOX_ANOMALY when a unit's top-box share exceeds its peer group's median + k × MAD "
-        "(raw median absolute deviation; groups of at least 3 units)."
-    ),
     "rank_unstable_places": (
         "RANK_UNSTABLE when a unit's total rank, recomputed with the social points of M1, M2, "
         "M3 and M4, spans at least this many places (max − min); whole number."
@@ -173,8 +169,25 @@ FIELD_DOCS: dict[str, str] = {
         "channel; in (0, 1)."
     ),
     "straightline_min_items": (
-        "STRAIGHTLINE when a rating has at least this many scored (non-missing) answers, all the "
-        "same option; whole number ≥ 2."
+        "STRAIGHTLINE needs at least this many scored (non-missing) answers, all the same option "
+        "(and a fast submission, see straightline_speed_fraction); whole number ≥ 2."
+    ),
+    "straightline_speed_fraction": (
+        "STRAIGHTLINE only when the submission took under this fraction of its channel's median "
+        "duration; identical answers given at a normal pace are what satisfied citizens give, and "
+        "without known durations nothing is flagged. In (0, 1]."
+    ),
+    "padding_alpha": (
+        "False-discovery rate (Benjamini–Hochberg, over every test of the wave) of the padding "
+        "tests of each interviewer or web source against the unit's other groups; in (0, 1)."
+    ),
+    "padding_min_group": (
+        "A group (interviewer or source) is tested for a unit only with at least this many counted "
+        "ratings of the unit, and as many from the other groups; whole number ≥ 2."
+    ),
+    "interviewer_clustering": (
+        "Inflate each unit's SE by Kish's interviewer design effect 1 + (m̄ − 1)·ρ̂ (ρ̂ pooled over "
+        "the wave's interviewers); only where interviews carry an interviewer id."
     ),
     "burst_max_count": (
         "BURST when more than this many submissions come from one source within "

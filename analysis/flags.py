@@ -16,6 +16,7 @@ STRAIGHTLINE = "STRAIGHTLINE"
 BURST = "BURST"
 HONEYPOT = "HONEYPOT"
 STAFF_OF_UNIT = "STAFF_OF_UNIT"
+PADDING_SUSPECT = "PADDING_SUSPECT"
 # Unit flags
 LOW_N = "LOW_N"
 WIDE_CI = "WIDE_CI"
@@ -128,24 +129,33 @@ def burst_flags(source: np.ndarray, submitted_at: np.ndarray, max_count: int = 2
     return out
 
 
-def straightline_flags(answers: np.ndarray, missing: np.ndarray, min_items: int = 3) -> np.ndarray:
-    """Flag ratings whose non-missing answers all pick the same option, over >= ``min_items`` items.
+def straightline_flags(answers: np.ndarray, missing: np.ndarray, min_items: int = 3,
+                       fast: np.ndarray | None = None) -> np.ndarray:
+    """STRAIGHTLINE: every non-missing answer of a rating is the same option, over >= ``min_items``
+    items, *and* the rating was given fast (``fast``: its submission took under a fraction of its
+    channel's median time). Identical answers alone are what many satisfied citizens give, so
+    without known durations (``fast`` None) nothing is flagged.
 
     Parameters
     ----------
     answers : (R, J) int array of option indexes, -1 = not answered.
     missing : (R, J) bool array, True where the answer is a missing code (说不清/不了解/拒答).
-    min_items : least number of non-missing answers for the flag (DESIGN: 3).
+    min_items : least number of non-missing answers for the flag.
+    fast : (R,) bool, the rating's submission was fast.
 
     Examples
     --------
-    >>> a = np.array([[3, 3, 3], [0, 5, 0], [1, 1, 2]])
-    >>> straightline_flags(a, a == 5)
-    array([ True, False, False])
+    >>> a = np.array([[3, 3, 3], [0, 5, 0], [1, 1, 2], [3, 3, 3]])
+    >>> straightline_flags(a, a == 5, fast=np.array([True, True, True, False]))
+    array([ True, False, False, False])
+    >>> straightline_flags(a, a == 5).any()
+    np.False_
     """
     a = np.asarray(answers)
-    miss = np.asarray(missing)
     r = a.shape[0]
+    if fast is None:
+        return np.zeros(r, dtype=bool)
+    miss = np.asarray(missing)
     count = np.zeros(r, dtype=np.int16)
     small = a.dtype.itemsize <= 2 or a.size == 0 or a.max() < 32767
     kind = np.int16 if small else np.int64
@@ -157,28 +167,4 @@ def straightline_flags(answers: np.ndarray, missing: np.ndarray, min_items: int 
         count += scored
         np.minimum(lo, np.where(scored, col, lo), out=lo)
         np.maximum(hi, np.where(scored, col, -1), out=hi)
-    return (count >= min_items) & (lo == hi)
-
-
-def topbox_anomaly(rate: np.ndarray, groups: np.ndarray, k: float = 3.0) -> np.ndarray:
-    """Flag units whose top-box share exceeds their peer group's median + k·MAD (TOPBOX_ANOMALY).
-
-    MAD is the raw median absolute deviation from the group median; NaN rates are ignored.
-
-    Examples
-    --------
-    >>> topbox_anomaly(np.array([0.40, 0.42, 0.41, 0.95, 0.39]), np.zeros(5, dtype=int))
-    array([False, False, False,  True, False])
-    """
-    r = np.asarray(rate, dtype=float)
-    g = np.asarray(groups)
-    out = np.zeros(r.shape[0], dtype=bool)
-    for code in np.unique(g):
-        sel = (g == code) & ~np.isnan(r)
-        if sel.sum() < 3:
-            continue
-        vals = r[sel]
-        med = np.median(vals)
-        mad = np.median(np.abs(vals - med))
-        out[sel] = vals > med + k * mad + 1e-12
-    return out
+    return (count >= min_items) & (lo == hi) & np.asarray(fast, dtype=bool)

@@ -147,6 +147,8 @@ class WaveInput:
     duration: np.ndarray | None = None
     source: np.ndarray | None = None
     submitted_at: np.ndarray | None = None
+    #: (S,) int code of the interviewer (phone, paper, kiosk), -1 = none (web).
+    interviewer: np.ndarray | None = None
     submission_flags: Mapping[str, np.ndarray] = field(default_factory=_empty_flags)
     strata: Mapping[str, Stratum] = field(default_factory=dict)
     rating_flags: Mapping[str, np.ndarray] = field(default_factory=_empty_flags)
@@ -175,7 +177,7 @@ class WaveInput:
             errs.append(("design_weight", "must be a 1-d array of finite positive numbers"))
         elif (problem := design_weight_problem(dw)) is not None:
             errs.append(("design_weight", problem))
-        for name in ("linkage", "channel", "duration", "source", "submitted_at"):
+        for name in ("linkage", "channel", "duration", "source", "submitted_at", "interviewer"):
             arr = getattr(self, name)
             if arr is not None and np.asarray(arr).shape != (s,):
                 errs.append((name, f"must have one value per submission ({s})"))

@@ -152,6 +152,9 @@ class WaveResult:
     config_hash: str
     method_version: str = METHOD_VERSION
     points_cov: np.ndarray | None = None  #: (U, U) covariance of the social points (delta method)
+    padding: Any = None  #: analysis.fabrication.PaddingReport: every interviewer / source test
+    test_groups: np.ndarray | None = None  #: (S,) group code the padding tests used per submission
+    interviewer_rho: float = math.nan  #: pooled intra-interviewer correlation (with the option on)
 
     def row(self, unit_code: str) -> UnitRow:
         """The row of ``unit_code`` (KeyError if unknown)."""

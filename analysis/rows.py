@@ -8,6 +8,7 @@ import numpy as np
 
 from analysis import flags as F
 from analysis.config import METHOD_VERSION, ScoringConfig
+from analysis.fabrication import topbox_funnel
 from analysis.intervals import needed_n
 from analysis.placement import Placement
 from analysis.results import UnitRow
@@ -31,7 +32,7 @@ def standard_unit_flags(idx: UnitIndex, dk_rate: np.ndarray, groups: np.ndarray,
             F.WIDE_CI: (idx.ci_high - idx.ci_low) / 2.0 > config.wide_ci_half_width,
             F.LOW_NEFF: idx.n_eff / idx.n_valid < config.low_neff_ratio,
             F.HIGH_DK: dk_rate > config.high_dk_rate,
-            F.TOPBOX_ANOMALY: F.topbox_anomaly(idx.topbox_rate, groups, config.topbox_mad_k),
+            F.TOPBOX_ANOMALY: topbox_funnel(idx.topbox_rate, idx.n_eff, groups, config.confidence_level),
             F.ADJ_NOT_SIG: place.adj_not_sig,
             F.BOTTOM_NOT_SIG: place.bottom_not_sig,
             F.TOP_NOT_SIG: place.top_not_sig,

@@ -12,7 +12,9 @@ from analysis.comprehensive import comprehensive_scores
 from analysis.config import ScoringConfig
 from analysis.inputs import ComponentScores, WaveInput
 from analysis.intervals import with_intervals
+from analysis.interviewer_effects import interviewer_effect
 from analysis.placement import place_units
+from analysis.respondent_flags import any_flag, respondent_flags
 from analysis.results import Sensitivity, WaveResult
 from analysis.rows import int_or_none, standard_unit_flags, unit_rows
 from analysis.scoring import item_table, respondent_scores
@@ -24,13 +26,6 @@ if TYPE_CHECKING:
 
 #: A wave's or a year's result: anything with ``rows`` and ``sensitivity``.
 R = TypeVar("R", WaveResult, "YearResult")
-
-
-def _any(flags: dict[str, np.ndarray], names: set[str], size: int) -> np.ndarray:
-    out = np.zeros(size, dtype=bool)
-    for name in names & set(flags):
-        out |= flags[name]
-    return out
 
 
 def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveResult:
@@ -81,25 +76,15 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
     table = item_table(inp.items, config.substantive_points())
     scores = respondent_scores(answers, table, config.min_answered_weight)
 
-    sub_flags = {k: np.asarray(v, dtype=bool) for k, v in inp.submission_flags.items()}
-    linkage = np.full(s, -1) if inp.linkage is None else np.asarray(inp.linkage)
-    sub_flags[F.DUPLICATE] = F.duplicate_flags(linkage) | sub_flags.get(F.DUPLICATE, np.zeros(s, bool))
-    if inp.duration is not None:
-        channel = np.zeros(s, dtype=np.int64) if inp.channel is None else np.asarray(inp.channel)
-        sub_flags[F.SPEEDING] = F.speeding_flags(inp.duration, channel, config.speeding_fraction)
-    if inp.source is not None and inp.submitted_at is not None:
-        burst = F.burst_flags(inp.source, inp.submitted_at, config.burst_max_count, config.burst_window_s)
-        sub_flags[F.BURST] = burst | sub_flags.get(F.BURST, np.zeros(s, bool))
-    rat_flags = {k: np.asarray(v, dtype=bool) for k, v in inp.rating_flags.items()}
-    rat_flags[F.INSUFFICIENT_ITEMS] = ~scores.sufficient
-    rat_flags[F.STRAIGHTLINE] = F.straightline_flags(answers, scores.missing, config.straightline_min_items)
+    flagged = respondent_flags(inp, answers, scores, table, config)
+    sub_flags, rat_flags = flagged.submission, flagged.rating
 
     excluding = set(config.excluding_flags)
     rs = np.asarray(inp.rating_submission, dtype=np.int64)
     ru = np.asarray(inp.rating_unit, dtype=np.int64)
-    sub_out = _any(sub_flags, excluding, s)[rs]
+    sub_out = any_flag(sub_flags, excluding, s)[rs]
     # dk_rate is over ratings kept apart from INSUFFICIENT_ITEMS, the very thing it measures
-    dk_pool = ~(sub_out | _any(rat_flags, excluding - {F.INSUFFICIENT_ITEMS}, r))
+    dk_pool = ~(sub_out | any_flag(rat_flags, excluding - {F.INSUFFICIENT_ITEMS}, r))
     counted = dk_pool & ~(rat_flags[F.INSUFFICIENT_ITEMS] if F.INSUFFICIENT_ITEMS in excluding else False)
     person = np.zeros(s, dtype=bool)
     person[rs[counted]] = True
@@ -118,8 +103,12 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
         topbox = table.topbox[j0, safe] & answered
     stats = unit_cell_stats(ru[counted], wts.cell[crs], d, scores.y[counted], u, n_cells,
                             top2=top2, topbox=topbox, overall_answered=answered)
-    idx = with_intervals(unit_index_from_stats(stats, wts.cell_factor, config.z), config.se_floor_fraction,
-                         config.confidence_level, config.ci_method)
+    idx = unit_index_from_stats(stats, wts.cell_factor, config.z)
+    rho = float("nan")
+    if config.interviewer_clustering and inp.interviewer is not None:
+        effect = interviewer_effect(ru[counted], np.asarray(inp.interviewer)[crs], scores.y[counted], u)
+        idx, rho = idx._replace(se=idx.se * np.sqrt(effect.deff)), effect.rho
+    idx = with_intervals(idx, config.se_floor_fraction, config.confidence_level, config.ci_method)
     dk_num = np.bincount(ru[dk_pool], weights=scores.n_missing[dk_pool], minlength=u)
     dk_den = np.bincount(ru[dk_pool], weights=scores.n_answered[dk_pool], minlength=u)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -155,6 +144,7 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
         weighting=diagnostics, submission_weights=wts.weights, submission_flags=sub_flags,
         rating_flags=rat_flags, rating_scores=scores.y, rating_counted=counted,
         overall_distribution=dist, config_hash=config.config_hash(), points_cov=place.points_cov,
+        padding=flagged.padding, test_groups=flagged.group, interviewer_rho=rho,
     )
     if inp.components is not None:
         result = with_components(result, inp.components, config)

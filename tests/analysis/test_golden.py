@@ -163,7 +163,9 @@ def test_respondent_flags(result):
     sub, rat = result.submission_flags, result.rating_flags
     assert [ids[i] for i in np.flatnonzero(sub["DUPLICATE"])] == ["C5"]
     assert [ids[i] for i in np.flatnonzero(rat["INSUFFICIENT_ITEMS"])] == ["B5"]
-    assert [ids[i] for i in np.flatnonzero(rat["STRAIGHTLINE"])] == ["A2", "C2", "C5"]
+    # DESIGN §7 (j) replaces the >= 3-equal-items rule: identical answers count as STRAIGHTLINE
+    # only when given fast, and the example has no durations (A2, C2, C5 were flagged before)
+    assert not rat["STRAIGHTLINE"].any()
     assert [ids[i] for i in np.flatnonzero(~result.rating_counted)] == ["B5", "C5"]
     assert np.isnan(result.submission_weights[[9, 14]]).all()
 

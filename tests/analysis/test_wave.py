@@ -18,7 +18,7 @@ from analysis import (
     evaluate_wave,
     speeding_flags,
     straightline_flags,
-    topbox_anomaly,
+    topbox_funnel,
 )
 from analysis.results import EXPORT_FIELDS
 from tests.analysis.test_golden import GOLDEN_CONFIG, golden_input
@@ -88,13 +88,15 @@ def test_honeypot_and_staff_ratings_are_excluded_burst_and_speeding_only_reporte
     res = evaluate_wave(inp)
     assert not res.rating_counted[0] and not res.rating_counted[2]
     assert res.rating_counted[1] and res.rating_counted[3]
-    assert res.submission_flags["SPEEDING"][3] and res.submission_flags["BURST"][1]
+    assert res.submission_flags["SPEEDING"][3]
+    # a BURST set at submission time (a count from one address) is no evidence by itself
+    assert not res.submission_flags["BURST"][1]
     assert np.isnan(res.submission_weights[0])
     counted = res.rating_counted & ~res.rating_flags["INSUFFICIENT_ITEMS"]
     assert sum(r.n_valid for r in res.rows) == counted.sum()
-    # the excluding set is configurable: with BURST excluding, submission 1 drops too
-    cfg = ScoringConfig(excluding_flags=("DUPLICATE", "HONEYPOT", "INSUFFICIENT_ITEMS", "STAFF_OF_UNIT", "BURST"))
-    assert not evaluate_wave(inp, cfg).rating_counted[1]
+    # the excluding set is configurable: with SPEEDING excluding, submission 3 drops too
+    cfg = ScoringConfig(excluding_flags=("DUPLICATE", "HONEYPOT", "INSUFFICIENT_ITEMS", "STAFF_OF_UNIT", "SPEEDING"))
+    assert not evaluate_wave(inp, cfg).rating_counted[3]
 
 
 def test_a_person_rating_several_units_carries_one_weight():
@@ -182,9 +184,15 @@ def test_respondent_flag_functions():
     assert speeding_flags(np.array([300.0, 90.0, 330.0, 20.0]), np.array([0, 0, 0, 1])).tolist() == \
         [False, True, False, False]
     a = np.array([[2, 2, 2, -1], [2, 2, 5, 2], [2, 2, -1, 5]])
-    assert straightline_flags(a, a == 5, 3).tolist() == [True, True, False]
+    fast = np.array([True, True, True])
+    assert straightline_flags(a, a == 5, 3, fast).tolist() == [True, True, False]
+    assert straightline_flags(a, a == 5, 3, ~fast).tolist() == [False, False, False]
+    # funnel limits: 0.9 of 300 is far outside; the same share from 8 ratings is within the limits
     rates = np.array([0.3, 0.31, 0.29, 0.32, 0.9, 0.9])
-    assert topbox_anomaly(rates, np.array([0, 0, 0, 0, 0, 1])).tolist() == [False] * 4 + [True, False]
+    n_eff = np.array([300.0, 300.0, 300.0, 300.0, 300.0, 8.0])
+    groups = np.array([0, 0, 0, 0, 0, 0])
+    assert topbox_funnel(rates[:5], n_eff[:5], groups[:5]).tolist() == [False] * 4 + [True]
+    assert topbox_funnel(np.r_[rates[:4], 0.6], np.r_[n_eff[:4], 8.0], groups[:5]).tolist() == [False] * 5
 
 
 def test_overall_distribution_sums_to_one():
@@ -210,14 +218,25 @@ def test_burst_flags_match_a_brute_force_count():
     assert got.tolist() == want.tolist()
 
 
-def test_burst_is_computed_from_source_and_time_and_only_reported():
-    inp = synthetic(n=60, n_units=2, seed=6)
-    source = np.full(60, -1)
+def test_burst_needs_an_answer_pattern_not_only_one_address():
+    """25 submissions from one address in 250 s: honest answers are no BURST (a carrier's shared
+    address); the same burst answering 非常满意 to everything is BURST and PADDING_SUSPECT."""
+    inp = synthetic(n=200, n_units=2, seed=6)
+    source = np.arange(200) + 100
     source[:25] = 7
-    res = evaluate_wave(dataclasses.replace(inp, source=source, submitted_at=np.arange(60) * 10.0))
-    assert res.submission_flags["BURST"][:25].all() and not res.submission_flags["BURST"][25:].any()
-    counted = res.rating_counted[:25] | res.rating_flags["INSUFFICIENT_ITEMS"][:25]
-    assert counted.all()
+    timed = dataclasses.replace(inp, source=source, submitted_at=np.arange(200) * 10.0)
+    honest = evaluate_wave(timed)
+    assert not honest.submission_flags["BURST"].any()
+    assert not honest.rating_flags["PADDING_SUSPECT"].any()
+    answers = np.asarray(inp.answers).copy()
+    padded_rows = np.isin(np.asarray(inp.rating_submission), np.arange(25))
+    answers[padded_rows] = 0  # every item 非常满意
+    padded = evaluate_wave(dataclasses.replace(timed, answers=answers))
+    assert padded.submission_flags["BURST"][:25].all() and not padded.submission_flags["BURST"][25:].any()
+    assert padded.rating_flags["PADDING_SUSPECT"][padded_rows].all()
+    assert not padded.rating_flags["PADDING_SUSPECT"][~padded_rows].any()
+    # reported, not excluded, by default: the office decides
+    assert padded.rating_counted[padded_rows].sum() == honest.rating_counted[padded_rows].sum()
 
 
 def test_an_empty_wave_gives_rows_without_numbers():
