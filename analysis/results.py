@@ -155,6 +155,7 @@ class WaveResult:
     padding: Any = None  #: analysis.fabrication.PaddingReport: every interviewer / source test
     test_groups: np.ndarray | None = None  #: (S,) group code the padding tests used per submission
     interviewer_rho: float = math.nan  #: pooled intra-interviewer correlation (with the option on)
+    rating_submission: np.ndarray | None = None  #: (R,) the submission of each rating
 
     def row(self, unit_code: str) -> UnitRow:
         """The row of ``unit_code`` (KeyError if unknown)."""

@@ -144,7 +144,7 @@ def evaluate_wave(inp: WaveInput, config: ScoringConfig | None = None) -> WaveRe
         weighting=diagnostics, submission_weights=wts.weights, submission_flags=sub_flags,
         rating_flags=rat_flags, rating_scores=scores.y, rating_counted=counted,
         overall_distribution=dist, config_hash=config.config_hash(), points_cov=place.points_cov,
-        padding=flagged.padding, test_groups=flagged.group, interviewer_rho=rho,
+        padding=flagged.padding, test_groups=flagged.group, interviewer_rho=rho, rating_submission=rs,
     )
     if inp.components is not None:
         result = with_components(result, inp.components, config)
