@@ -1,8 +1,9 @@
 """Importing interviews collected elsewhere (CATI on the 12340 line, paper forms, kiosks).
 
 The file layout is DESIGN §11: one row per (interview, rated unit) with ``interview_id,
-unit_code, channel, interview_date, duration_s, design_weight, linkage_key`` and one column per
-question name. Each interview is validated exactly like a web submission (the same
+unit_code, channel, interview_date, duration_s, design_weight, linkage_key``, an optional
+``interviewer_id`` (the field agency's code of the interviewer; none on the web channel) and one
+column per question name. Each interview is validated exactly like a web submission (the same
 ``validate_answers``); every bad row is reported with its row number; a file with any bad row
 imports nothing; interviews already in the wave are skipped, so re-importing a file is harmless.
 """
@@ -30,6 +31,8 @@ from survey.upload_files import read_table
 
 META_COLUMNS = ("interview_id", "unit_code", "channel", "interview_date", "duration_s",
                 "design_weight", "linkage_key")
+#: Columns a file may leave out (an export writes them after META_COLUMNS).
+OPTIONAL_COLUMNS = ("interviewer_id",)
 #: Columns the responses export adds after the questions; ignored on import.
 #: Columns an export adds that an import reads past (final_weight: the weight in a chosen run,
 #: derived again by any evaluation of the imported copy).
@@ -38,6 +41,7 @@ EXPORT_COLUMNS = ("submission_id", "questionnaire_version", "status", "flags", "
 IMPORT_CHANNELS = tuple(c.value for c in Channel)
 HMAC_HEX = re.compile(r"[0-9a-f]{64}")
 INTERVIEW_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,49}")
+INTERVIEWER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -120,8 +124,8 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
     missing = [c for c in META_COLUMNS if c not in table.header]
     if missing:
         errors.append(("file", _("Missing columns: %(columns)s.", columns=", ".join(missing))))
-    unknown = [h for h in table.header if h and h not in META_COLUMNS and h not in EXPORT_COLUMNS
-               and h not in question_names]
+    unknown = [h for h in table.header if h and h not in META_COLUMNS and h not in OPTIONAL_COLUMNS
+               and h not in EXPORT_COLUMNS and h not in question_names]
     if unknown:
         errors.append(("file", _("Unknown columns (not questions of this questionnaire): %(columns)s.",
                                columns=", ".join(unknown)[:300])))
@@ -162,7 +166,7 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
             cleaned=item["cleaned"], channel=item["channel"], started_at=None,
             submitted_at=item["submitted_at"], duration_s=item["duration_s"], flags=flags,
             design_weight=item["design_weight"], linkage_key=item["linkage_key"],
-            interview_id=item["interview_id"])
+            interview_id=item["interview_id"], interviewer_id=item["interviewer_id"] or None)
         report.submission_ids.append(submission_id)
     session.flush()
     report.imported = len(prepared)
@@ -183,7 +187,7 @@ def _check_interview(definition: Definition, units: Any, interview: _Interview,
     def error(number: int, column: str, message: str) -> None:
         errors.append((_("row %(n)s", n=number), f"{column}: {message}"))
 
-    for column in META_COLUMNS[2:]:
+    for column in (*META_COLUMNS[2:], *OPTIONAL_COLUMNS):
         values = {row.get(column, "") for _n, row in interview.rows}
         if len(values) > 1:
             error(interview.rows[1][0], column, _(
@@ -191,6 +195,13 @@ def _check_interview(definition: Definition, units: Any, interview: _Interview,
     channel = first.get("channel", "").lower()
     if channel not in IMPORT_CHANNELS:
         error(first_number, "channel", _("must be one of %(values)s.", values=", ".join(IMPORT_CHANNELS)))
+    interviewer = _unescape(first.get("interviewer_id", ""))
+    if interviewer and not INTERVIEWER_ID.fullmatch(interviewer):
+        error(first_number, "interviewer_id", _(
+            "must be 1–64 letters, digits or . _ : - (got %(value)s).", value=repr(interviewer)[:60]))
+    elif interviewer and channel == Channel.WEB.value:
+        error(first_number, "interviewer_id", _(
+            "a web response has no interviewer: leave interviewer_id empty on the web channel."))
     day = _date(first.get("interview_date", ""))
     if day is None:
         error(first_number, "interview_date", _("expected a date such as 2026-11-24."))
@@ -246,7 +257,7 @@ def _check_interview(definition: Definition, units: Any, interview: _Interview,
         return None
     return {
         "interview_id": interview.key, "channel": Channel(channel), "duration_s": duration,
-        "design_weight": weight, "linkage_key": linkage_hash(secret, first.get("linkage_key", "")),
+        "design_weight": weight, "interviewer_id": interviewer or None, "linkage_key": linkage_hash(secret, first.get("linkage_key", "")),
         "submitted_at": datetime.combine(day, time(12), SHANGHAI), "cleaned": result.cleaned,
         "rows": len(interview.rows),
     }

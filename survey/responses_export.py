@@ -1,8 +1,9 @@
 """Raw responses export for statisticians (DESIGN §8): CSV or XLSX in the interview layout.
 
 One row per (submission, rated unit) — a screened-out response gets one row with no unit — in
-the column layout of the interview import (DESIGN §11), so an export imports again, followed by
-the questionnaire version, status and flags. No invitation code or network address is ever
+the column layout of the interview import (DESIGN §11, with its optional ``interviewer_id``, empty
+for the web channel), so an export imports again, followed by the questionnaire version, status
+and flags. No invitation code or network address is ever
 stored; anonymized waves export the date only, other waves also the exact submit time.
 
 With a run of the wave, a last column ``final_weight`` gives each submission's final weight in
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
 from survey.i18n import _
-from survey.interviews import META_COLUMNS
+from survey.interviews import META_COLUMNS, OPTIONAL_COLUMNS
 from survey.models import EvaluationRun, QuestionnaireVersion, Submission, Unit, Wave
 from survey.submission_store import definition_of
 
@@ -63,7 +64,7 @@ def export_columns(session: Session, wave: Wave, weighted: bool = False) -> list
         extra.append("submitted_at")
     if weighted:
         extra.append(WEIGHT_COLUMN)
-    return [*META_COLUMNS, *questions, *extra]
+    return [*META_COLUMNS, *OPTIONAL_COLUMNS, *questions, *extra]
 
 
 def run_weights(session: Session, wave_id: int, run_id: int) -> dict[int, float]:
@@ -123,7 +124,8 @@ def response_rows(session: Session, wave_id: int, run_id: int | None = None
                     submission.interview_id or f"web-{submission.id}", code,
                     submission.channel.value, local.date().isoformat(),
                     _text(round(submission.duration_s) if submission.duration_s is not None else None),
-                    _text(submission.design_weight), submission.linkage_key or ""]
+                    _text(submission.design_weight), submission.linkage_key or "",
+                    submission.interviewer_id or ""]
                 row += [_text(answers.get(name)) for name in respondent]
                 row += [_text(values.get(name)) for name in unit_qs]
                 row += [str(submission.id), str(versions.get(submission.questionnaire_version_id, "")),

@@ -128,6 +128,7 @@ def submission_rows(
     design_weight: float = 1.0,
     linkage_key: str | None = None,
     interview_id: str | None = None,
+    interviewer_id: str | None = None,
 ) -> SubmissionRows:
     """The rows of one submission under the storage contract, quarantined per the wave's rules."""
     flags = flags or []
@@ -141,7 +142,7 @@ def submission_rows(
         "answers": {"answers": answers, "ratings": ratings},
         "questionnaire_version_id": wave.questionnaire_version_id, "channel": channel,
         "design_weight": design_weight, "linkage_key": linkage_key, "source_hash": source_hash,
-        "interview_id": interview_id, "strata": strata, "started_at": started_at,
+        "interview_id": interview_id, "interviewer_id": interviewer_id, "strata": strata, "started_at": started_at,
         "submitted_at": submitted_at, "duration_s": duration_s, "flags": flags,
         "status": SubmissionStatus.QUARANTINED if quarantined else SubmissionStatus.ACCEPTED,
     }

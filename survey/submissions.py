@@ -302,6 +302,17 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
     if client_id is None:
         errors.insert(0, ("client_submission_id", _(
             "A client_submission_id (1–64 letters, digits or . _ : -, e.g. a UUID) is required.")))
+    if "interviewer_id" in body:
+        # DESIGN §6 allows ``interviewer_id`` "on an interviewer-administered channel" only. This
+        # service has no such channel: both callers (the JSON API and the HTML form) submit with
+        # ``SubmissionRequest.channel`` = WEB and the body names no channel, so a web response has
+        # no interviewer. Interviews by phone, on paper or at a kiosk arrive by the interview
+        # import (survey.interviews), which stores their interviewer_id. Refused rather than
+        # ignored, so that a client never believes an interviewer was recorded.
+        errors.append(("interviewer_id", _(
+            "The submission API is the web channel, which has no interviewer: remove "
+            "interviewer_id. Interviews by phone, on paper or at a kiosk are imported from a file "
+            "with their interviewer_id.")))
     started_at, time_error = _parse_time(body.get("started_at"))
     if time_error:
         errors.append(("started_at", time_error))
@@ -319,6 +330,7 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
         wave, definition, units, client_id=client_id, body_hash=body_hash,
         cleaned=result.cleaned, channel=request.channel, started_at=started_at,
         submitted_at=now, duration_s=duration, source_hash=source_hash, flags=flags)
+    # a web response has no interviewer; the SQLite writer binds every column of the table
     try:
         # the day only: an exact instant would join the code to the answers by time
         submission_id = write_submission(

@@ -1,22 +1,30 @@
-"""Field-work monitoring of a wave (admin): counts, quotas, days, channels, flags, quarantine."""
+"""Field-work monitoring of a wave (admin): counts, quotas, days, channels, interviewers, flags,
+the review list of flagged and set-aside responses, and the decisions on one response or on all
+the interviews of one interviewer (issue 13)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.admin import bp
+from app.admin._pages import actor, errors_of
 from app.database import db_session
+from app.i18n import current_language
 from survey import quality
 from survey.errors import DomainError, NotFound, ValidationFailed
+from survey.evaluation.padding import wave_findings
 from survey.models import Submission, Wave
-from survey.monitoring import wave_monitoring
+from survey.monitoring import ANY_FLAG, FLAG_WORDS, flag_text, wave_monitoring
 from survey.responses_export import FORMATS, export_responses
 
 REVIEWS = {"restore": quality.restore, "exclude": quality.exclude, "quarantine": quality.quarantine}
+INTERVIEWER_REVIEWS = {"quarantine": quality.quarantine_interviewer,
+                       "restore": quality.restore_interviewer}
 
 
 @bp.get("/monitoring")
@@ -26,14 +34,35 @@ def monitoring_index() -> str:
     return render_template("admin/monitoring/index.html", waves=waves)
 
 
-@bp.get("/waves/<int:wave_id>/monitoring")
-def monitoring(wave_id: int) -> str:
-    """One wave's progress and quality, and the responses set aside for review."""
+def _page(wave_id: int, status: int = 200, decision: dict[str, Any] | None = None
+          ) -> tuple[str, int]:
+    """The wave's monitoring page (``?flag=`` filters the review list, ``?page=`` pages it);
+    ``decision``: the refused interviewer form (its interviewer, typed reason and errors)."""
     try:
-        figures = wave_monitoring(db_session(), wave_id)
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    try:
+        figures = wave_monitoring(db_session(), wave_id, flag=request.args.get("flag") or None,
+                                  page=page, lang=current_language())
     except NotFound:
         abort(404)
-    return render_template("admin/monitoring/wave.html", m=figures)
+    findings = wave_findings(db_session(), wave_id)  # the padding tests on the data as it stands
+    return render_template("admin/monitoring/wave.html", m=figures, flag_text=flag_text,
+                           any_flag=ANY_FLAG, decision=decision or {}, findings=findings), status
+
+
+@bp.get("/waves/<int:wave_id>/monitoring")
+def monitoring(wave_id: int) -> tuple[str, int]:
+    """One wave's progress and quality, its interviewers and the responses to review."""
+    return _page(wave_id)
+
+
+def _back(wave_id: int, anchor: str) -> str:
+    """The monitoring page again, with the review list's filter the form was posted from."""
+    flag = request.form.get("flag", "")
+    args = {"flag": flag} if flag in FLAG_WORDS or flag == ANY_FLAG else {}
+    return url_for("admin.monitoring", wave_id=wave_id, **args) + anchor
 
 
 @bp.post("/submissions/<int:submission_id>/review")
@@ -48,7 +77,7 @@ def review_submission(submission_id: int) -> WerkzeugResponse:
         abort(400)
     wave_id = submission.wave_id
     try:
-        action(session, submission_id, request.form.get("reason", ""), actor=current_user.username)
+        action(session, submission_id, request.form.get("reason", ""), actor=actor())
         session.commit()
         flash(_("Response %(id)s: decision recorded.", id=submission_id), "success")
     except ValidationFailed as error:
@@ -57,7 +86,36 @@ def review_submission(submission_id: int) -> WerkzeugResponse:
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")
-    return redirect(url_for("admin.monitoring", wave_id=wave_id) + "#quarantine", code=303)
+    return redirect(_back(wave_id, "#review"), code=303)
+
+
+@bp.post("/waves/<int:wave_id>/interviewers/<interviewer_id>/review")
+def review_interviewer(wave_id: int, interviewer_id: str) -> tuple[str, int] | WerkzeugResponse:
+    """Set aside, or restore, all the interviews of one interviewer in one decision (reason
+    required): 303 back to the page, or the page with the error next to the form."""
+    action = INTERVIEWER_REVIEWS.get(request.form.get("action", ""))
+    if action is None:
+        abort(400)
+    session = db_session()
+    reason = request.form.get("reason", "")
+    try:
+        count = action(session, wave_id, interviewer_id, reason, actor())
+        session.commit()
+    except NotFound:
+        session.rollback()
+        abort(404)
+    except DomainError as error:
+        session.rollback()
+        return _page(wave_id, error.status, decision={
+            "interviewer": interviewer_id, "reason": reason,
+            "errors": [message for _field, message in errors_of(error)]})
+    if request.form.get("action") == "quarantine":
+        flash(_("%(count)s interviews of interviewer %(interviewer)s were set aside.",
+                count=count, interviewer=interviewer_id), "success")
+    else:
+        flash(_("%(count)s interviews of interviewer %(interviewer)s were restored.",
+                count=count, interviewer=interviewer_id), "success")
+    return redirect(url_for("admin.monitoring", wave_id=wave_id) + "#interviewers", code=303)
 
 
 @bp.get("/waves/<int:wave_id>/responses.<fmt>")

@@ -17,7 +17,12 @@ from survey.submissions import SubmissionRequest, submit_alone
 @bp.post("/waves/<int:wave_id>/submissions")
 @limit_per_source_and_wave
 def create_submission(wave_id: int) -> tuple[Response, int]:
-    """Store one submission; 201 new, 200 replay, 409/422/403/410 refused (nothing stored)."""
+    """Store one submission; 201 new, 200 replay, 409/422/403/410 refused (nothing stored).
+
+    This API is the web channel (no channel in the body; ``SubmissionRequest.channel`` keeps its
+    default, WEB): a body with ``interviewer_id`` is a 422. Interviewer-administered interviews
+    (CATI, paper, kiosk) and their interviewer_id arrive by the interview import instead.
+    """
     session = db_session()
     result = submit_alone(session, SubmissionRequest(
         wave_id=wave_id, body=request.get_json(force=True, silent=True),

@@ -51,6 +51,10 @@ class RawWave:
     flags: dict[int, list[str]]  #: submission id → flags, only where there are any
     input_sha256: str
     ratings: np.ndarray  #: (R, 2 + J): submission id, unit id, option index per item (-1 = none)
+    submitted_at: np.ndarray | None = None  #: (N,) seconds since the epoch
+    source: np.ndarray | None = None  #: (N,) codes of the source hash by first appearance, -1 = none
+    interviewer: np.ndarray | None = None  #: (N,) codes of interviewer_id by first appearance, -1 = none
+    interviewer_ids: tuple[str, ...] = ()  #: interviewer_id of each code
 
 
 def hash_lines(lines: Sequence[tuple[str, str]]) -> str:
@@ -62,6 +66,11 @@ def first_seen_codes(keys: Sequence[object]) -> np.ndarray:
     """Integer codes of keys in order of first appearance; None → -1."""
     seen: dict[object, int] = {}
     return np.array([-1 if k is None else seen.setdefault(k, len(seen)) for k in keys], dtype=np.int64)
+
+
+def first_seen_labels(keys: Sequence[object]) -> tuple[str, ...]:
+    """The distinct keys in order of first appearance (the labels of :func:`first_seen_codes`)."""
+    return tuple(str(k) for k in dict.fromkeys(k for k in keys if k is not None))
 
 
 def conditions(window: Window) -> list:
@@ -91,7 +100,8 @@ def read_wave_portable(session: Session, window: Window, items: Sequence[str]) -
     rows = session.execute(
         select(Submission.id, Submission.body_sha256, Submission.status, Submission.linkage_key,
                Submission.channel, Submission.duration_s, Submission.design_weight,
-               Submission.strata, Submission.flags)
+               Submission.strata, Submission.flags, Submission.submitted_at, Submission.source_hash,
+               Submission.interviewer_id)
         .where(*conditions(window)).order_by(Submission.submitted_at, Submission.id)
     ).all()
     statuses = [_value(r[2]) for r in rows]
@@ -123,4 +133,7 @@ def read_wave_portable(session: Session, window: Window, items: Sequence[str]) -
         linkage=first_seen_codes([r[3] for r in rows]), flags=flags,
         input_sha256=hash_lines([(r[1], s) for r, s in zip(rows, statuses, strict=True)]),
         ratings=ratings,
+        submitted_at=np.array([r[9].timestamp() for r in rows], dtype=float),
+        source=first_seen_codes([r[10] for r in rows]), interviewer=first_seen_codes([r[11] for r in rows]),
+        interviewer_ids=first_seen_labels([r[11] for r in rows]),
     )

@@ -26,6 +26,7 @@ from survey.evaluation.extract import (
     Window,
     conditions,
     first_seen_codes,
+    first_seen_labels,
 )
 from survey.models import Submission
 
@@ -122,6 +123,8 @@ def read_wave_pg(session: Session, window: Window, items: Sequence[str]) -> RawW
         "E'\\n' ORDER BY submission.submitted_at, submission.id), 'UTF8')), 'hex')")).where(*conds))
     linkage_sql = _sql(select(Submission.id, Submission.linkage_key)
                        .where(*conds, Submission.linkage_key.is_not(None)))
+    groups_sql = _sql(select(Submission.id, Submission.source_hash, Submission.interviewer_id)
+                      .where(*conds, (Submission.source_hash.is_not(None)) | (Submission.interviewer_id.is_not(None))))
     flags_sql = _sql(select(Submission.id, literal_column("submission.flags::text"))
                      .where(*conds, literal_column("submission.flags::text NOT IN ('[]', 'null')")))
     bounds = session.execute(select(func.min(Submission.id), func.max(Submission.id))
@@ -143,23 +146,21 @@ def read_wave_pg(session: Session, window: Window, items: Sequence[str]) -> RawW
             return _copy(subs_sql)(cur), _fetch(values_sql)(cur)
 
         def small(cur: Any) -> tuple:
-            return _fetch(hash_sql)(cur), _fetch(linkage_sql)(cur), _fetch(flags_sql)(cur)
+            return (_fetch(hash_sql)(cur), _fetch(linkage_sql)(cur), _fetch(flags_sql)(cur),
+                    _fetch(groups_sql)(cur))
 
         subs_job = pool.submit(_in_snapshot, engine, snapshot, submissions)
         small_job = pool.submit(_in_snapshot, engine, snapshot, small)
         subs_data, values = subs_job.result()
-        digest, linkage_rows, flag_rows = small_job.result()
+        digest, linkage_rows, flag_rows, group_rows = small_job.result()
         parts = [job.result() for job in rating_jobs]
     subs = parse_binary_copy(subs_data, (">i4", ">f8", ">f8", ">f8", ">i4", ">i4", ">i4"))
     order = np.lexsort((subs[:, 0], subs[:, 1]))
     subs = subs[order]
     ids = subs[:, 0].astype(np.int64)
-    keys: list[object] = [None] * ids.size
-    if linkage_rows:
-        positions = np.searchsorted(ids, [r[0] for r in linkage_rows], sorter=np.argsort(ids))
-        by_id = np.argsort(ids)
-        for pos, (_id, key) in zip(positions, linkage_rows, strict=True):
-            keys[int(by_id[pos])] = key
+    keys = _by_submission(ids, [(r[0], r[1]) for r in linkage_rows])
+    sources = _by_submission(ids, [(r[0], r[1]) for r in group_rows])
+    interviewers = _by_submission(ids, [(r[0], r[2]) for r in group_rows])
     ratings = np.vstack([parse_binary_copy(p, (">i4", ">i4", ">i8")).astype(np.int64) for p in parts])
     answers = (ratings[:, 2:3] >> (4 * np.arange(len(items)))) & 15
     table = np.hstack([ratings[:, :2], answers - 1])
@@ -170,8 +171,21 @@ def read_wave_pg(session: Session, window: Window, items: Sequence[str]) -> RawW
         channel=subs[:, 4].astype(np.int64), strata_code=subs[:, 6].astype(np.int64),
         strata_values=[r[0] for r in values], linkage=first_seen_codes(keys),
         flags={int(i): [str(f) for f in json.loads(text)] for i, text in flag_rows if json.loads(text)},
-        input_sha256=hash_value or _empty_hash(), ratings=table,
+        input_sha256=hash_value or _empty_hash(), ratings=table, submitted_at=subs[:, 1],
+        source=first_seen_codes(sources), interviewer=first_seen_codes(interviewers),
+        interviewer_ids=first_seen_labels(interviewers),
     )
+
+
+def _by_submission(ids: np.ndarray, pairs: list[tuple[int, object]]) -> list[object]:
+    """Values of (submission id, value) pairs placed at their submission's position (None elsewhere)."""
+    values: list[object] = [None] * ids.size
+    if pairs:
+        by_id = np.argsort(ids)
+        positions = np.searchsorted(ids, [p[0] for p in pairs], sorter=by_id)
+        for pos, (_id, value) in zip(positions, pairs, strict=True):
+            values[int(by_id[pos])] = value
+    return values
 
 
 def _empty_hash() -> str:

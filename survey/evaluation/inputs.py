@@ -36,7 +36,7 @@ from survey.models import (
 from survey.questionnaire import Definition, parse_definition
 
 #: Submission flags handed to analysis as preset respondent flags (the others are recomputed).
-PRESET_FLAGS = ("HONEYPOT", "BURST", "STAFF_OF_UNIT")
+PRESET_FLAGS = ("HONEYPOT", "STAFF_OF_UNIT")
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +50,7 @@ class WaveData:
     status_counts: dict[str, int]
     definition: Definition
     component_units: list[str] = field(default_factory=list)  #: units with imported components
+    interviewer_ids: tuple[str, ...] = ()  #: interviewer_id of each code in ``inp.interviewer``
 
 
 def load_definition(session: Session, version_id: int) -> Definition:
@@ -125,6 +126,9 @@ def load_window(session: Session, window: Window, definition: Definition, *,
         rating_unit=rating_unit, answers=answers, items=specs, unit_codes=unit_codes,
         unit_names=[u[2] for u in units], peer_groups=[u[3] for u in units],
         linkage=raw.linkage[accepted], channel=raw.channel[accepted], duration=raw.duration[accepted],
+        source=None if raw.source is None else raw.source[accepted],
+        submitted_at=None if raw.submitted_at is None else raw.submitted_at[accepted],
+        interviewer=None if raw.interviewer is None or not raw.interviewer_ids else raw.interviewer[accepted],
         submission_flags=sub_flags, strata=strata, rating_flags=rating_flags,
         margins=margins, quotas=quotas,
     )
@@ -134,7 +138,8 @@ def load_window(session: Session, window: Window, definition: Definition, *,
     if components is not None:
         inp = dataclasses.replace(inp, components=components)
     return WaveData(inp=inp, submission_ids=sub_ids, unit_ids=unit_ids, input_sha256=raw.input_sha256,
-                    status_counts=status_counts, definition=definition, component_units=covered)
+                    status_counts=status_counts, definition=definition, component_units=covered,
+                    interviewer_ids=raw.interviewer_ids)
 
 
 def load_wave(session: Session, wave_id: int, *, item_weights: dict[str, float] | None = None,

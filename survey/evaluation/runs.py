@@ -21,6 +21,7 @@ from survey.db import utcnow
 from survey.errors import InvalidTransition, NotFound, ValidationFailed
 from survey.evaluation.decisions import require_decided
 from survey.evaluation.inputs import WaveData, load_wave
+from survey.evaluation.padding import excluded_by_flag, summary_findings
 from survey.evaluation.settings import RunSettings
 from survey.evaluation.storage import code_version, result_rows, summary
 from survey.i18n import _
@@ -73,7 +74,11 @@ def evaluate_wave_run(session: Session, wave_id: int, settings: RunSettings, act
         summary=summary(result, submissions=data.status_counts,
                         n_accepted=int(data.submission_ids.size),
                         component_units=data.component_units,
-                        components_complete=data.inp.components is not None),
+                        components_complete=data.inp.components is not None,
+                        padding=summary_findings(result, data.inp.unit_codes, data.inp.unit_names,
+                                                 data.interviewer_ids),
+                        excluded_by_flag=excluded_by_flag(result, settings.scoring.excluding_flags),
+                        interviewer_rho=result.interviewer_rho),
     )
     session.add(run)
     session.flush()

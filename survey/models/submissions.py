@@ -55,6 +55,9 @@ class Submission(Base):
         Index("ix_submission_wave_status", "wave_id", "status"),
         # burst detection counts a source's recent submissions to the wave at every submission
         Index("ix_submission_burst", "wave_id", "source_hash", "submitted_at"),
+        # the monitoring page counts, and the interviewer decisions select, one interviewer's
+        # interviews in a wave
+        Index("ix_submission_interviewer", "wave_id", "interviewer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +76,9 @@ class Submission(Base):
     source_hash: Mapped[str | None] = mapped_column(String(64))
     #: Row key of an interview imported from a CATI/paper/kiosk file.
     interview_id: Mapped[str | None] = mapped_column(String(64))
+    #: The interviewer of an interviewer-administered channel (phone, paper, kiosk): any code the
+    #: field agency uses, never a person's real name required; NULL for the web channel.
+    interviewer_id: Mapped[str | None] = mapped_column(String(64))
     #: Canonical ``variable=category;...`` of the weighting variables, for SQL grouping.
     strata: Mapped[str] = mapped_column(String(400), default="")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
