@@ -142,6 +142,7 @@ def run_detail(run_id: int) -> str:
 def render_run(run: EvaluationRun, typed: dict[str, Any] | None = None) -> str:
     """The run page; ``typed`` keeps a rejected decision form's input and its errors."""
     from survey.evaluation.decisions import SCOPE_WORDS, STATUS_WORDS, pending_placements
+    from survey.evaluation.padding import PaddingFinding
     from survey.evaluation.report import (
         SORTABLE,
         flags_used,
@@ -166,6 +167,7 @@ def render_run(run: EvaluationRun, typed: dict[str, Any] | None = None) -> str:
                  for scope in ("social", "total") if (r.decisions or {}).get(scope)],
         consec=[r for r in rows if (r.extra or {}).get("consec_bottom")],
         status_words={k: _(v) for k, v in STATUS_WORDS.items()},
+        padding=[PaddingFinding(**f) for f in ((run.summary or {}).get("padding") or {}).get("findings", [])],
         scope_words={k: _(v) for k, v in SCOPE_WORDS.items()}, typed=typed or {})
 
 

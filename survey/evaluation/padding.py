@@ -96,6 +96,7 @@ def excluded_by_flag(result: WaveResult, excluding: Sequence[str]) -> dict[str, 
     rs = result.rating_submission
     out: dict[str, int] = {}
     for flag in excluding:
+        out[flag] = 0
         if flag in result.rating_flags:
             out[flag] = int(np.count_nonzero(result.rating_flags[flag]))
         elif flag in result.submission_flags and rs is not None:

@@ -108,3 +108,14 @@ def test_run_page_says_in_words_which_placements_are_final_and_which_the_office_
     db.commit()
     html = client.get(f"/office/runs/{draft.id}").get_data(as_text=True)
     assert "目督办确认" in html and "群众反映问题属实" in html
+
+
+def test_a_run_reports_how_many_ratings_each_flag_kept_out(client, auth, draft):
+    # golden example: B5 answers too few items; C5 (a second interview of person h22) was
+    # already quarantined as DUPLICATE at import, so it never reaches the run
+    assert draft.summary["excluded_by_flag"] == {"DUPLICATE": 0, "HONEYPOT": 0, "INSUFFICIENT_ITEMS": 1,
+                                                 "STAFF_OF_UNIT": 0}
+    assert draft.summary["padding"] == {"tests": 0, "findings": []}  # no interviewers, no sources
+    auth.login_as("office")
+    html = client.get(f"/office/runs/{draft.id}").get_data(as_text=True)
+    assert "数据质量" in html and "未计入的评价数" in html
