@@ -165,8 +165,9 @@ def _basis(si: np.ndarray, se: np.ndarray, shrunk: Shrunk, config: ScoringConfig
     return basis, basis_se
 
 
-def _points(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: ScoringConfig,
-            methods: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray, Shrunk]:
+def points_on_basis(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: ScoringConfig,
+                    methods: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray, Shrunk]:
+    """Points under ``methods`` on the configured basis (with the shrinkage), the basis, the shrinkage."""
     shrunk = fay_herriot(si, se, groups, config.z)
     basis, basis_se = _basis(si, se, shrunk, config)
     out = {}
@@ -195,8 +196,8 @@ def points_covariance(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config
         up, down = si.copy(), si.copy()
         up[u] += step
         down[u] -= step
-        p_up = _points(up, se, groups, config, (config.method,))[0][config.method]
-        p_down = _points(down, se, groups, config, (config.method,))[0][config.method]
+        p_up = points_on_basis(up, se, groups, config, (config.method,))[0][config.method]
+        p_down = points_on_basis(down, se, groups, config, (config.method,))[0][config.method]
         jac[:, u] = np.nan_to_num((p_up - p_down) / (2 * step))
     cov = (jac * np.where(ok, se, 0.0) ** 2) @ jac.T
     cov[~ok, :] = np.nan
@@ -237,7 +238,7 @@ def place_units(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: Scor
     se_r = np.where(ok, se, np.nan)
     n = np.full(si.shape, np.iinfo(np.int64).max) if n_valid is None else np.asarray(n_valid)
     low_n = ok & (n < config.n_min)
-    pts, basis, shrunk = _points(si_r, se_r, g, config, METHODS)
+    pts, basis, shrunk = points_on_basis(si_r, se_r, g, config, METHODS)
     ranks = {m: ordered_ranks(pts[m], si_r, g) for m in METHODS[:4]}
     rank = ordered_ranks(pts[config.method], si_r, g)
     zone = tiers(rank, g)
