@@ -202,3 +202,26 @@ def test_an_interviewer_whose_answers_differ_is_named_with_the_evidence(client, 
     assert "Interviewers whose answer patterns differ" in html
     assert "100% of the 12 interviews about" in html and "by IV-C answered 非常满意 to every item" in html
     assert "by IV-A" not in html.split('id="findings"')[1].split('id="review"')[0]
+
+
+def test_an_evaluation_no_longer_counts_an_interviewer_set_aside(db, wave_id):
+    """The one-action decision reaches the numbers: D01's ratings by IV-1 leave the next run."""
+    from survey.evaluation.runs import evaluate_wave_run
+    from survey.evaluation.settings import RunSettings
+    from survey.quality import quarantine_interviewer, restore_interviewer
+
+    load(db, wave_id)
+    settings = RunSettings.from_dict({"scoring": {"raking": False, "n_min": 1}})
+
+    def counted() -> dict[str, int]:
+        run = evaluate_wave_run(db, wave_id, settings, "test")
+        return {r.unit_code: r.n_valid for r in run.results if r.n_valid}, run.summary["submissions"]
+
+    before, statuses = counted()
+    quarantine_interviewer(db, wave_id, "IV-1", "录入异常，待核实", "admin1")
+    after, statuses_after = counted()
+    # IV-1 made P1 (D01 and B01), P2 and P3 (D01): only IV-2's P4 (D02) is left
+    assert before == {"D01": 3, "B01": 1, "D02": 1} and after == {"D02": 1}
+    assert statuses_after.get("quarantined") == 3
+    restore_interviewer(db, wave_id, "IV-1", "核实无误", "admin1")
+    assert counted()[0] == before
