@@ -17,7 +17,7 @@ from app.database import db_session
 from app.i18n import current_language
 from survey import quality
 from survey.errors import DomainError, NotFound, ValidationFailed
-from survey.evaluation.padding import wave_findings
+from survey.evaluation.padding import latest_run_findings, wave_findings
 from survey.models import Submission, Wave
 from survey.monitoring import ANY_FLAG, FLAG_WORDS, flag_text, wave_monitoring
 from survey.responses_export import FORMATS, export_responses
@@ -47,9 +47,13 @@ def _page(wave_id: int, status: int = 200, decision: dict[str, Any] | None = Non
                                   page=page, lang=current_language())
     except NotFound:
         abort(404)
-    findings = wave_findings(db_session(), wave_id)  # the padding tests on the data as it stands
+    # the padding tests: as the latest run recorded them, or on the data as it stands (?tests=1)
+    live = request.args.get("tests") == "1"
+    findings_run, findings = (None, wave_findings(db_session(), wave_id)) if live else \
+        latest_run_findings(db_session(), wave_id)
     return render_template("admin/monitoring/wave.html", m=figures, flag_text=flag_text,
-                           any_flag=ANY_FLAG, decision=decision or {}, findings=findings), status
+                           any_flag=ANY_FLAG, decision=decision or {}, findings=findings,
+                           findings_live=live, findings_run=findings_run), status
 
 
 @bp.get("/waves/<int:wave_id>/monitoring")

@@ -22,12 +22,12 @@ import csv
 import io
 import json
 import math
-import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
 from survey.evaluation.decisions import consec_bottom_text, decision_text
 from survey.models import EvaluationResult, EvaluationRun
+from survey.xlsx_bytes import workbook_bytes
 
 #: The DESIGN §8 columns, in their order.
 DESIGN_COLUMNS: tuple[str, ...] = (
@@ -172,32 +172,7 @@ def export_xlsx(run: EvaluationRun) -> bytes:
                 cell.data_type = "s"  # never a formula, whatever the text
             elif COLUMNS[cell.column - 1] not in INT_COLUMNS:
                 cell.number_format = "0.000000"
-    moment = _fixed_time(run)
-    workbook.properties.created = moment
-    workbook.properties.modified = moment
-    workbook.properties.creator = "Minyi"
-    workbook.properties.lastModifiedBy = "Minyi"
-    raw = io.BytesIO()
-    # ExcelWriter directly: Workbook.save() would stamp docProps "modified" with the clock
-    from openpyxl.writer.excel import ExcelWriter
-
-    ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-    return _normalise_zip(raw.getvalue(), moment)
-
-
-def _normalise_zip(data: bytes, moment: datetime) -> bytes:
-    """Rewrite the archive with fixed entry timestamps and order, so equal content is equal bytes."""
-    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute,
-             moment.second - moment.second % 2)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
+    return workbook_bytes(workbook, _fixed_time(run))
 
 
 def export_run(run: EvaluationRun, fmt: str) -> bytes:

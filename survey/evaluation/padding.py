@@ -104,6 +104,20 @@ def excluded_by_flag(result: WaveResult, excluding: Sequence[str]) -> dict[str, 
     return out
 
 
+def latest_run_findings(session: Session, wave_id: int) -> tuple[int | None, list[PaddingFinding]]:
+    """The findings the wave's latest evaluation run recorded (its id, or None without a run)."""
+    from sqlalchemy import select
+
+    from survey.models import EvaluationRun
+
+    run = session.scalars(select(EvaluationRun).where(EvaluationRun.wave_id == wave_id)
+                          .order_by(EvaluationRun.id.desc()).limit(1)).first()
+    if run is None:
+        return None, []
+    stored = ((run.summary or {}).get("padding") or {}).get("findings", [])
+    return run.id, [PaddingFinding(**f) for f in stored]
+
+
 def wave_findings(session: Session, wave_id: int) -> list[PaddingFinding]:
     """Padding findings of a wave's data as it stands (default quarterly settings), for monitoring."""
     from survey.errors import ValidationFailed

@@ -9,7 +9,6 @@ definition always gives the same bytes.
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
 from .definition import Definition, Group, Item, Question, Section
@@ -96,6 +95,9 @@ def export_xlsform(definition: Definition) -> bytes:
     """The definition as an XLSForm workbook (.xlsx bytes)."""
     from openpyxl import Workbook
 
+    from survey.xlsx_bytes import workbook_bytes
+
+
     writer = _Writer(definition)
     for section in definition.sections:
         writer.section(section)
@@ -118,8 +120,4 @@ def export_xlsform(definition: Definition) -> bytes:
     _write(workbook.create_sheet("settings"),
            ["form_id", *(f"title::{lang}" for lang in langs), "default_language", "version",
             "minyi_languages"], [settings])
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook, FIXED_TIME)

@@ -198,10 +198,19 @@ def test_an_interviewer_whose_answers_differ_is_named_with_the_evidence(client, 
     db.commit()
     auth.login_as("admin")
     client.get("/lang/en")
-    html = client.get(page(wave_id)).get_data(as_text=True)
+    assert "No evaluation run yet." in client.get(page(wave_id)).get_data(as_text=True)
+    html = client.get(page(wave_id) + "?tests=1").get_data(as_text=True)  # tested as it stands
     assert "Interviewers whose answer patterns differ" in html
     assert "100% of the 12 interviews about" in html and "by IV-C answered 非常满意 to every item" in html
     assert "by IV-A" not in html.split('id="findings"')[1].split('id="review"')[0]
+    # a run records the same finding, and the page shows it from the run without testing again
+    from survey.evaluation.runs import evaluate_wave_run
+    from survey.evaluation.settings import RunSettings
+
+    run = evaluate_wave_run(db, wave_id, RunSettings.from_dict({"scoring": {"raking": False}}), "office1")
+    db.commit()
+    stored = client.get(page(wave_id)).get_data(as_text=True)
+    assert f"As recorded by evaluation run {run.id}." in stored and "by IV-C answered 非常满意" in stored
 
 
 def test_an_evaluation_no_longer_counts_an_interviewer_set_aside(db, wave_id):
@@ -219,9 +228,11 @@ def test_an_evaluation_no_longer_counts_an_interviewer_set_aside(db, wave_id):
 
     before, statuses = counted()
     quarantine_interviewer(db, wave_id, "IV-1", "录入异常，待核实", "admin1")
+    db.commit()  # PostgreSQL's reader sees committed data only (its parallel COPYs share a snapshot)
     after, statuses_after = counted()
     # IV-1 made P1 (D01 and B01), P2 and P3 (D01): only IV-2's P4 (D02) is left
     assert before == {"D01": 3, "B01": 1, "D02": 1} and after == {"D02": 1}
     assert statuses_after.get("quarantined") == 3
     restore_interviewer(db, wave_id, "IV-1", "核实无误", "admin1")
+    db.commit()
     assert counted()[0] == before
