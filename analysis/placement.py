@@ -213,6 +213,17 @@ def verdict_bounds(values: np.ndarray, se: np.ndarray, groups: np.ndarray, sets:
     return sets.low, sets.high
 
 
+def placeable(si: np.ndarray, se: np.ndarray, groups: np.ndarray, n_valid: np.ndarray | None,
+              n_min: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """SI and SE as floats, NaN for a unit missing either (it is not placed), the groups, and
+    which placed units are below ``n_min`` (no n given: none)."""
+    si = np.asarray(si, dtype=float)
+    se = np.asarray(se, dtype=float)
+    ok = np.isfinite(si) & np.isfinite(se)
+    n = np.full(si.shape, np.iinfo(np.int64).max) if n_valid is None else np.asarray(n_valid)
+    return np.where(ok, si, np.nan), np.where(ok, se, np.nan), np.asarray(groups), ok & (n < n_min)
+
+
 def place_units(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: ScoringConfig,
                 n_valid: np.ndarray | None = None) -> Placement:
     """Points (all of M1–M5), social ranks, zones and their evidence, rank sets, shrinkage.
@@ -230,14 +241,7 @@ def place_units(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: Scor
     >>> p.points.round(4), p.rank, p.tier.tolist(), p.status.tolist()
     (array([18.8567, 12.    , 20.    ]), array([2., 3., 1.]), ['良好', '较差(待复核)', '优秀(待复核)'], ['final', 'provisional', 'provisional'])
     """
-    si = np.asarray(si, dtype=float)
-    se = np.asarray(se, dtype=float)
-    g = np.asarray(groups)
-    ok = np.isfinite(si) & np.isfinite(se)
-    si_r = np.where(ok, si, np.nan)
-    se_r = np.where(ok, se, np.nan)
-    n = np.full(si.shape, np.iinfo(np.int64).max) if n_valid is None else np.asarray(n_valid)
-    low_n = ok & (n < config.n_min)
+    si_r, se_r, g, low_n = placeable(si, se, groups, n_valid, config.n_min)
     pts, basis, shrunk = points_on_basis(si_r, se_r, g, config, METHODS)
     ranks = {m: ordered_ranks(pts[m], si_r, g) for m in METHODS[:4]}
     rank = ordered_ranks(pts[config.method], si_r, g)
@@ -250,7 +254,7 @@ def place_units(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: Scor
     lo, hi = rank_intervals(si_r, se_r, g, config.n_draws, config.seed, config.confidence_level)
     pcov = points_covariance(si_r, se_r, g, config)
     return Placement(
-        points=pts[config.method], method_used=np.where(ok, config.method, None).astype(object),
+        points=pts[config.method], method_used=np.where(np.isfinite(si_r), config.method, None).astype(object),
         points_linear=pts["M1"], points_se=np.sqrt(np.diag(pcov)), points_cov=pcov, basis=basis,
         rank=rank, rank_low=lo, rank_high=hi, rankset_low=sets.low, rankset_high=sets.high,
         zone=zone, tier=shown_tier(zone, status), status=status, low_n=low_n,

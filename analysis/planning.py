@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.config import ScoringConfig, normal_quantile
-from analysis.placement import FINAL, evidence_status, points_on_basis, verdict_bounds
+from analysis.placement import FINAL, evidence_status, placeable, points_on_basis, verdict_bounds
 from analysis.rank_sets import RankSets, group_rank_sets
 from analysis.ranking import POOR, ordered_ranks, tiers
 
@@ -202,17 +202,11 @@ def final_poor(si: np.ndarray, se: np.ndarray, groups: np.ndarray, n_valid: np.n
     >>> final_poor(si, np.ones(4), np.zeros(4, int), np.full(4, 50), ScoringConfig()).tolist()
     [False, False, False, False]
     """
-    si = np.asarray(si, dtype=float)
-    se = np.asarray(se, dtype=float)
-    g = np.asarray(groups)
-    ok = np.isfinite(si) & np.isfinite(se)
-    si_r = np.where(ok, si, np.nan)
-    se_r = np.where(ok, se, np.nan)
-    low_n = ok & (np.asarray(n_valid) < config.n_min)
+    si_r, se_r, g, low_n = placeable(si, se, groups, n_valid, config.n_min)
     pts, _basis, _shrunk = points_on_basis(si_r, se_r, g, config, (config.method,))
     zone = tiers(ordered_ranks(pts[config.method], si_r, g), g)
     if config.tier_evidence == "zone":  # the rank sets are not used by the zone tests
-        sets = RankSets(np.full(si.shape, np.nan), np.full(si.shape, np.nan))
+        sets = RankSets(np.full(si_r.shape, np.nan), np.full(si_r.shape, np.nan))
     else:
         sets = group_rank_sets(si_r, se_r, g, coverage=config.confidence_level,
                                simultaneous=config.tier_evidence != "marginal",
