@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,8 +103,12 @@ def export_run_command(run_id: int, fmt: str, out: str) -> None:
 @click.argument("run_id", type=int)
 @with_appcontext
 def verify_run_command(run_id: int) -> None:
-    """Recompute a run from the stored data; exit 0 when identical, 1 when different."""
-    from survey.evaluation.verify import verify_run
+    """Recompute a run from the stored data; exit 0 when identical, 1 when different.
+
+    The differences and the verdict go to standard output; the verdict says, when it can, whether
+    the responses or only the component scores changed since the run.
+    """
+    from survey.evaluation.verify import cause, verify_run
 
     session = db_session()
     try:
@@ -117,7 +122,10 @@ def verify_run_command(run_id: int) -> None:
         return
     for difference in report.differences:
         click.echo(str(difference))
-    fail(f"run {run_id}: different ({len(report.differences)} of {report.fields_compared} fields)")
+    why = cause(report)
+    click.echo(f"run {run_id}: different ({len(report.differences)} of {report.fields_compared} "
+               f"fields)" + (f": {why}" if why else ""))
+    sys.exit(1)
 
 
 @click.command("import-components")

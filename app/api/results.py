@@ -7,6 +7,10 @@ numbers at full precision (``json.loads`` gives back the stored double; NaN is n
 row: ``social_tier_words`` / ``total_tier_words`` (each status said in the request's language),
 ``decisions`` (the office's decisions on provisional placements, or null) and ``consec_bottom``
 (for annual runs, the years' evidence of a unit flagged CONSEC_BOTTOM, else null).
+
+A run that corrects a published one carries ``correction``: ``{supersedes, reason, diff}``, the
+diff being one ``{unit_code, field, old, new}`` per change with SI and totals rounded to 2
+decimals and social points to 3 (as people read them); other runs carry ``correction: null``.
 """
 
 from __future__ import annotations
@@ -103,4 +107,15 @@ def run_results(run_id: int) -> Any:
     if run is None or run.status not in SERVED:
         return _json({"error": "not_found", "message": f"No published run {run_id}."}, 404)
     rows = sorted(run.results, key=lambda r: (r.peer_group, r.unit_code))
-    return _json({**_run_summary(run), "rows": [_row(run, r) for r in rows]})
+    return _json({**_run_summary(run), "correction": _correction(run),
+                  "rows": [_row(run, r) for r in rows]})
+
+
+def _correction(run: EvaluationRun) -> dict[str, Any] | None:
+    """For a run that supersedes another: which, why, and the per-unit diff rounded for people."""
+    from survey.evaluation.runs import rounded_diff
+
+    if run.supersedes_id is None:
+        return None
+    return {"supersedes": run.supersedes_id, "reason": run.reason,
+            "diff": rounded_diff(list((run.summary or {}).get("diff", [])))}

@@ -10,7 +10,8 @@ from app.office import bp
 from app.office.runs import load_run, viewer_unit
 
 
-def _sponsor() -> str:
+def sponsor() -> str:
+    """The issuing office named on reports (``OFFICE_SPONSOR``, else the default name)."""
     return current_app.config.get("OFFICE_SPONSOR") or _("City comprehensive target assessment office")
 
 
@@ -33,7 +34,7 @@ def report(run_id: int) -> str:
 
     run = load_run(run_id)
     unit = viewer_unit()
-    info = disclosure(db_session(), run, _sponsor())
+    info = disclosure(db_session(), run, sponsor())
     return render_template("office/report.html", run=run, groups=grouped_rows(run, unit),
                            cells=report_cells(run, unit), rankset_note=_(RANKSET_NOTE),
                            decided=decision_lines(run, unit), pending=pending_lines(run, unit),
@@ -48,7 +49,7 @@ def report_pdf(run_id: int) -> Response:
     from survey.evaluation.report_pdf import report_pdf as build
 
     run = load_run(run_id)
-    data = build(db_session(), run, disclosure(db_session(), run, _sponsor()), viewer_unit())
+    data = build(db_session(), run, disclosure(db_session(), run, sponsor()), viewer_unit())
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="minyi-report-{run.period}-{run.id}.pdf"'
     return response

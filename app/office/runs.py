@@ -150,7 +150,7 @@ def render_run(run: EvaluationRun, typed: dict[str, Any] | None = None) -> str:
         sensitivity,
         visible_rows,
     )
-    from survey.evaluation.runs import list_runs
+    from survey.evaluation.runs import list_runs, rounded_diff
 
     unit = viewer_unit()
     sort = request.args.get("sort", "social_rank")
@@ -167,6 +167,7 @@ def render_run(run: EvaluationRun, typed: dict[str, Any] | None = None) -> str:
                  for scope in ("social", "total") if (r.decisions or {}).get(scope)],
         consec=[r for r in rows if (r.extra or {}).get("consec_bottom")],
         status_words={k: _(v) for k, v in STATUS_WORDS.items()},
+        diff=rounded_diff((run.summary or {}).get("diff") or []),
         padding=[PaddingFinding(**f) for f in ((run.summary or {}).get("padding") or {}).get("findings", [])],
         scope_words={k: _(v) for k, v in SCOPE_WORDS.items()}, typed=typed or {})
 

@@ -9,6 +9,7 @@ runs never change: the service refuses, and the database triggers of
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,8 @@ Progress = Callable[[str, float], None]
 #: Fields compared in a supersession diff (old → new per unit).
 DIFF_FIELDS = ("n_valid", "si", "social_points", "social_rank", "social_tier", "social_tier_status",
                "total", "total_rank", "total_tier", "total_tier_status", "flags")
+#: Decimals a diff shows people (SI and totals 2, social points 3); other fields as they are.
+DIFF_DECIMALS = {"si": 2, "total": 2, "social_points": 3}
 
 
 def _noop(_stage: str, _fraction: float) -> None:
@@ -148,6 +151,28 @@ def unit_diff(old: EvaluationRun, new: EvaluationRun) -> list[dict[str, Any]]:
             if va != vb:
                 out.append({"unit_code": code, "field": field, "old": va, "new": vb})
     return out
+
+
+def rounded_diff(diff: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A diff of :func:`unit_diff` with its numbers rounded for people (see ``DIFF_DECIMALS``).
+
+    A change that vanishes once rounded (floating-point noise such as 12.000000000000002 → 12.0)
+    is left out; the run's stored diff keeps it.
+    """
+    out = []
+    for change in diff:
+        old, new = _rounded(change["field"], change["old"]), _rounded(change["field"], change["new"])
+        if old != new:
+            out.append({**change, "old": old, "new": new})
+    return out
+
+
+def _rounded(field: str, value: Any) -> Any:
+    digits = DIFF_DECIMALS.get(field)
+    if digits is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    number = float(value)
+    return round(number, digits) if math.isfinite(number) else None
 
 
 def supersede_run(session: Session, old_id: int, new_id: int, reason: str, actor: str) -> EvaluationRun:

@@ -5,6 +5,11 @@ The office's recorded decisions on provisional placements are replayed onto the 
 
 Floats compare equal within 1e-9 relative (summation order may differ between databases);
 everything else must be equal. The input hash and the settings hash are compared too.
+
+:func:`cause` says why a run differs when that can be told: the responses changed (the input
+hash differs), or only the component scores imported since the run changed (every difference is
+in a ``total*`` column, the flags the totals set or the office's decision on the total tier, while
+every social column matches).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ REL_TOL = 1e-9
 #: Export columns derived from other fields (decisions, extra) are compared through those fields.
 DERIVED = ("period", "run_id", "input_sha256", "office_decisions", "consec_bottom_evidence")
 COMPARED = tuple(c for c in COLUMNS if c not in DERIVED) + ("decisions",)
+#: Unit flags that follow from the component scores (analysis.comprehensive, annual runs).
+COMPONENT_FLAGS = frozenset({"BONUS_CAPPED", "RANK_UNSTABLE", "VETO", "CONSEC_BOTTOM"})
 
 
 @dataclass
@@ -53,6 +60,41 @@ class VerifyReport:
     @property
     def identical(self) -> bool:
         return not self.differences
+
+    @property
+    def components_changed(self) -> bool:
+        """Only the totals differ: the social evaluation recomputes identically."""
+        return not self.identical and all(d.unit_code and _totals_only(d) for d in self.differences)
+
+
+def _totals_only(difference: Difference) -> bool:
+    """Whether a unit's difference is one the component scores alone can make."""
+    if difference.field.startswith("total"):
+        return True
+    if difference.field == "flags":
+        return _flag_set(difference.stored) ^ _flag_set(difference.recomputed) <= COMPONENT_FLAGS
+    if difference.field == "decisions":
+        return _social_decision(difference.stored) == _social_decision(difference.recomputed)
+    return False
+
+
+def _flag_set(flags: str | None) -> set[str]:
+    return {f for f in (flags or "").split(";") if f}
+
+
+def _social_decision(decisions: dict[str, Any] | None) -> Any:
+    return (decisions or {}).get("social")
+
+
+def cause(report: VerifyReport) -> str | None:
+    """Why the run differs, when that can be told; None when identical or unexplained."""
+    stored = next((d for d in report.differences if d.field == "input_sha256"), None)
+    if stored is not None:
+        return _("the responses changed since the run (input hash %(stored)s → %(now)s)",
+                 stored=str(stored.stored)[:12], now=str(stored.recomputed)[:12])
+    if report.components_changed:
+        return _("the component scores changed since the run; the social evaluation is identical")
+    return None
 
 
 def same(a: Any, b: Any) -> bool:
