@@ -45,6 +45,9 @@ from survey.submission_writes import write_submission
 from survey.wave_facts import COLUMNS, WaveFacts, facts_query
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+#: The top-level keys of a submission body (DESIGN §6); ``interviewer_id`` has its own check.
+BODY_FIELDS = frozenset({"client_submission_id", "invitation_code", "started_at", "answers",
+                         "ratings", "interviewer_id"})
 MAX_CODE_LENGTH = 128
 # Statements of the hot path, built once (parameters bound per call).
 _REPLAY = select(Submission.id, Submission.body_sha256).where(
@@ -313,6 +316,9 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
             "The submission API is the web channel, which has no interviewer: remove "
             "interviewer_id. Interviews by phone, on paper or at a kiosk are imported from a file "
             "with their interviewer_id.")))
+    errors.extend((key, _(
+        "This field is not part of a submission: the body may hold only client_submission_id, "
+        "invitation_code, started_at, answers and ratings.")) for key in body if key not in BODY_FIELDS)
     started_at, time_error = _parse_time(body.get("started_at"))
     if time_error:
         errors.append(("started_at", time_error))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import current_app, jsonify, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
@@ -13,6 +15,27 @@ from app.database import db_session
 from app.i18n import current_language
 from survey.submissions import SubmissionRequest, submit_alone
 
+#: The languages of the API's messages, parsed once (``force_locale`` takes a Locale as it is).
+_LOCALES = {"zh_CN": Locale.parse("zh_CN"), "en": Locale.parse("en")}
+DEFAULT_LOCALE = "zh_CN"
+
+
+def _supported(tag: str) -> str | None:
+    """The locale for a language tag (``en``, ``en-US``, ``zh``, ``zh_CN`` …), None if unknown."""
+    primary = tag.replace("_", "-").split("-", 1)[0].strip().lower()
+    return {"zh": "zh_CN", "en": "en"}.get(primary)
+
+
+def api_locale() -> Locale:
+    """The language of the API's messages (DESIGN §6): ``lang``, else the request's
+    Accept-Language, else zh. An unsupported ``lang`` counts as absent; an Accept-Language that
+    names no supported language gives zh. The language cookie of the HTML pages is not read."""
+    chosen = _supported(request.args.get("lang", ""))
+    if chosen is None:
+        best = request.accept_languages.best_match(tuple(_LOCALES))
+        chosen = _supported(best) if best else None
+    return _LOCALES[chosen or DEFAULT_LOCALE]
+
 
 @bp.post("/waves/<int:wave_id>/submissions")
 @limit_per_source_and_wave
@@ -20,9 +43,15 @@ def create_submission(wave_id: int) -> tuple[Response, int]:
     """Store one submission; 201 new, 200 replay, 409/422/403/410 refused (nothing stored).
 
     This API is the web channel (no channel in the body; ``SubmissionRequest.channel`` keeps its
-    default, WEB): a body with ``interviewer_id`` is a 422. Interviewer-administered interviews
-    (CATI, paper, kiosk) and their interviewer_id arrive by the interview import instead.
+    default, WEB): a body with ``interviewer_id`` is a 422, and so is any other top-level key
+    that is not part of a submission. Interviewer-administered interviews (CATI, paper, kiosk)
+    and their interviewer_id arrive by the interview import instead.
     """
+    with force_locale(api_locale()):
+        return _create_submission(wave_id)
+
+
+def _create_submission(wave_id: int) -> tuple[Response, int]:
     session = db_session()
     result = submit_alone(session, SubmissionRequest(
         wave_id=wave_id, body=request.get_json(force=True, silent=True),
@@ -41,7 +70,8 @@ def create_submission(wave_id: int) -> tuple[Response, int]:
 def _too_many(error: TooManyRequests) -> Response:
     """429 as JSON for API clients, with the Retry-After header of the limit."""
     response = error.get_response()
-    response.set_data(jsonify(error="rate_limited", message=_(
-        "Too many requests. Please wait a moment and try again.")).get_data())
+    with force_locale(api_locale()):
+        message = _("Too many requests. Please wait a moment and try again.")
+    response.set_data(jsonify(error="rate_limited", message=message).get_data())
     response.content_type = "application/json"
     return response
