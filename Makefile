@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 export MINYI_ENV ?= development
 
-.PHONY: run test install install-test translations lint bench clean browsers
+.PHONY: run test install install-test translations lint bench clean browsers fonts
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +20,24 @@ $(VENV)/.installed-test: requirements-test.txt $(STAMP)
 	$(PIP) install --quiet -r requirements-test.txt
 	touch $(VENV)/.installed-test
 
-install: $(STAMP) translations
+install: $(STAMP) translations fonts
 
-install-test: $(VENV)/.installed-test translations browsers
+install-test: $(VENV)/.installed-test translations browsers fonts
 
 ## Compile every gettext catalog (translations/<area>/<lang>/LC_MESSAGES/messages.po).
 translations: $(STAMP)
 	@for po in translations/*/*/LC_MESSAGES/messages.po; do \
 	  [ -f "$$po" ] && $(VENV)/bin/pybabel compile --use-fuzzy -i "$$po" -o "$${po%.po}.mo" || exit 1; \
 	done
+
+## Debian's fonts-noto-cjk (Noto Sans CJK, SIL OFL): the CJK font of the charts and PDF reports.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	@[ -f $(CJK_FONT) ] || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
+	      { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; }; \
+	  else echo "CJK font missing ($(CJK_FONT)): sudo apt-get install fonts-noto-cjk" >&2; fi; }
 
 ## Debian's chromium for the browser tests (Playwright drives it; no browser download), axe-core from npm.
 browsers:

@@ -48,9 +48,9 @@ Also public: ``with_components`` (add totals to an evaluated wave or year), ``co
 ``poststratify``, ``unit_index``, ``fay_herriot``, ``social_points``, ``group_ranks``,
 ``tier_for``, ``rank_intervals``, the flag functions) and, in :mod:`analysis.charts`,
 ``ranked_si_chart``, ``funnel_chart``, ``trend_chart``, ``distribution_chart`` and
-``figure_png`` (matplotlib ``Figure``, never pyplot; CJK font from the
-``paperang-p2-fonts-cjk`` package, else Debian's fonts-wqy-microhei / fonts-noto-cjk; a
-missing font raises :class:`analysis.charts.MissingCJKFontError`).
+``figure_png`` (matplotlib ``Figure``, never pyplot; CJK font Noto Sans CJK from Debian's
+fonts-noto-cjk, else fonts-wqy-microhei / fonts-wqy-zenhei; a missing font raises
+:class:`analysis.charts.MissingCJKFontError`).
 
 Tiers are 优秀, 良好, 一般, 较差; a 优秀 or 较差 placement that the evidence does not support (or
 of a unit below n_min) reads 优秀(待复核) / 较差(待复核), with ``social_tier_status`` /

@@ -1,9 +1,9 @@
 """Charts as matplotlib ``Figure`` objects (never pyplot), with Chinese labels in a CJK font.
 
-The font is WenQuanYi Micro Hei from the ``paperang-p2-fonts-cjk`` package (pinned in
-requirements.txt, installs without root), else Debian's ``fonts-wqy-microhei`` /
-``fonts-noto-cjk`` (``apt-get install fonts-wqy-microhei``), or the file named by the
-``MINYI_CJK_FONT`` environment variable. Without any, :class:`MissingCJKFontError` is raised:
+The font is Noto Sans CJK from Debian's ``fonts-noto-cjk`` package (SIL Open Font License;
+``make run`` / ``make test`` install it, or ``apt-get install fonts-noto-cjk``), else Debian's
+WenQuanYi fonts (``fonts-wqy-microhei`` / ``fonts-wqy-zenhei``); the file named by the
+``MINYI_CJK_FONT`` environment variable overrides both. Without any, :class:`MissingCJKFontError` is raised:
 a chart never silently shows boxes. Render with :func:`figure_png`, which applies the font to
 every text drawn (tick labels are only created at draw time).
 
@@ -13,7 +13,6 @@ matplotlib is imported inside the functions so ``import analysis`` stays fast.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import math
 import os
@@ -32,11 +31,12 @@ if TYPE_CHECKING:
 
     from analysis.results import UnitRow
 
-#: Debian / Ubuntu locations tried after the Python package.
+#: Noto Sans CJK as installed by Debian / Ubuntu's ``fonts-noto-cjk`` (the project's CJK font).
+NOTO_CJK_FONTS: tuple[str, ...] = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",)
+#: Other Debian / Ubuntu CJK fonts tried when Noto is missing (``fonts-wqy-microhei``, ``fonts-wqy-zenhei``).
 SYSTEM_FONTS: tuple[str, ...] = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
 TIER_COLOURS = {EXCELLENT: "#2e7d32", GOOD: "#1565c0", FAIR: "#f9a825", POOR: "#c62828", POOR_REVIEW: "#ef6c00",
                 EXCELLENT + "(待复核)": "#81c784"}
@@ -50,11 +50,7 @@ def _candidates() -> Iterator[pathlib.Path]:
     env = os.environ.get("MINYI_CJK_FONT")
     if env:
         yield pathlib.Path(env)
-    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
-    if spec is not None and spec.submodule_search_locations:
-        for folder in spec.submodule_search_locations:
-            yield pathlib.Path(folder) / "fonts" / "wqy-microhei.ttc"
-    for path in SYSTEM_FONTS:
+    for path in (*NOTO_CJK_FONTS, *SYSTEM_FONTS):
         yield pathlib.Path(path)
 
 
@@ -75,9 +71,8 @@ def cjk_font_path() -> pathlib.Path:
         if path.is_file():
             return path
     raise MissingCJKFontError(
-        "no CJK font for chart labels: install the project requirements "
-        "(pip install -r requirements.txt, package paperang-p2-fonts-cjk) or "
-        "`apt-get install fonts-wqy-microhei`, or set MINYI_CJK_FONT to a .ttf/.ttc/.otf file"
+        "no CJK font for chart labels: `apt-get install fonts-noto-cjk` (as root; `make run` / "
+        "`make test` do it), or set MINYI_CJK_FONT to a .ttf/.ttc/.otf file"
     )
 
 
@@ -90,7 +85,7 @@ def _register(path: str) -> str:
 
 
 def cjk_family() -> str:
-    """Family name of the CJK font, registered with matplotlib (e.g. 'WenQuanYi Micro Hei')."""
+    """Family name of the CJK font, registered with matplotlib (e.g. 'Noto Sans CJK JP')."""
     return _register(str(cjk_font_path()))
 
 

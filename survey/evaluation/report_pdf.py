@@ -1,6 +1,6 @@
 """The quarterly report (按季通报) as a PDF: ranked results, the ranked-SI chart, disclosure.
 
-fpdf2 with the CJK font that ``analysis.charts`` uses (WenQuanYi Micro Hei), embedded subset.
+fpdf2 with the CJK font that ``analysis.charts`` uses (Debian's Noto Sans CJK), embedded subset.
 The results table gives each rank with its 95% confidence set and each tier with its status in
 words; under it, 样本不足 units with the ratings they need; then the office's decisions on
 provisional placements with their reasons and, in annual runs, the evidence of CONSEC_BOTTOM.

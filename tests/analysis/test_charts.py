@@ -5,7 +5,9 @@ pytest runs with filterwarnings=error, so a "Glyph ... missing from font(s)" war
 
 from __future__ import annotations
 
+import io
 import pathlib
+import re
 import struct
 import warnings
 
@@ -90,8 +92,34 @@ def test_chinese_text_is_set_in_the_cjk_font():
 
 def test_missing_font_is_a_loud_error(monkeypatch):
     monkeypatch.setattr(charts, "_candidates", lambda: iter([pathlib.Path("/nonexistent/font.ttc")]))
-    with pytest.raises(charts.MissingCJKFontError, match="apt-get install fonts-wqy-microhei"):
+    with pytest.raises(charts.MissingCJKFontError, match="apt-get install fonts-noto-cjk"):
         charts.trend_chart(["2026-Q1"], {"东城区": [80.0]})
+
+
+def test_the_font_is_debians_noto_sans_cjk(monkeypatch):
+    """fonts-noto-cjk (installed by `make run` / `make test`) is the font: first after the override."""
+    monkeypatch.delenv("MINYI_CJK_FONT", raising=False)
+    noto = pathlib.Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    assert [str(p) for p in charts._candidates()][0] == str(noto)
+    assert noto.is_file(), "fonts-noto-cjk is not installed: apt-get install fonts-noto-cjk (make test does)"
+    assert charts.cjk_font_path() == noto
+    assert charts.cjk_family().startswith("Noto Sans CJK")
+
+
+def test_chinese_title_renders_in_noto_and_embeds_in_pdf_and_svg(monkeypatch):
+    monkeypatch.delenv("MINYI_CJK_FONT", raising=False)
+    fig = charts.trend_chart(["2026-Q1", "2026-Q2"], {"东城区": [80.0, 82.5]})
+    fig.axes[0].set_title("中文标题：社会评价")
+    assert render(fig) == (800, 450)  # and no missing-glyph warning
+    with charts.cjk_context():
+        assert text_fonts(fig) == {"NotoSansCJK-Regular.ttc"}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            pdf, svg = io.BytesIO(), io.BytesIO()
+            fig.savefig(pdf, format="pdf")
+            fig.savefig(svg, format="svg")
+    assert re.search(rb"/BaseFont /[A-Z]{6}\+NotoSansCJK\w*-Regular", pdf.getvalue())  # embedded subset
+    assert svg.getvalue().count(b"<path") > 10  # text drawn as glyph outlines (svg.fonttype 'path')
 
 
 def test_env_variable_names_the_font(monkeypatch):
