@@ -1,88 +1,120 @@
-"""Long evaluation runs in a background thread, with progress a page can poll without JS.
+"""Long evaluation runs in a background thread; their state and progress live in the database.
 
-The registry lives in this process (a run started on one gunicorn worker is followed on that
-worker's page; the run itself lands in the database either way). In testing the job runs
-inline so that tests stay deterministic.
+Any gunicorn worker (or app server) answers the job's page (DESIGN §2, issue 14): the job row is
+committed before the thread starts, and every write of the thread (progress, heartbeat, failure)
+is a short transaction in a session of its own, never the request's. The run and the job's
+``done`` are committed together. In testing the job runs inline, so that tests stay
+deterministic.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask
-from sqlalchemy.orm import Session
+from flask_babel import gettext
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 
+from survey import jobs
 from survey.errors import DomainError, ValidationFailed
+from survey.i18n import N_
 
 log = logging.getLogger(__name__)
 Work = Callable[[Session, Callable[[str, float], None]], int]
+#: Seconds between two heartbeats of a running job (well below ``jobs.STALE_AFTER_S``).
+HEARTBEAT_S = 20.0
+FAILED = N_("The evaluation failed:")
+RAKING_ADVICE = N_("Check the wave's margins and the run settings, then start the run again.")
+SETTINGS_ADVICE = N_("Check the run settings, then start the run again.")
+UNEXPECTED = N_("The run failed unexpectedly; the error was logged.")
+UNEXPECTED_ADVICE = N_("Start the run again; if it fails again, tell the administrator.")
 
 
-@dataclass
-class Job:
-    id: str
-    owner: str
-    label: str
-    stage: str = "queued"
-    fraction: float = 0.0
-    run_id: int | None = None
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def done(self) -> bool:
-        return self.run_id is not None or bool(self.errors)
-
-    @property
-    def percent(self) -> int:
-        return int(round(100 * self.fraction))
+def _write(sessions: sessionmaker, action: Callable[[Session], None]) -> None:
+    """One short transaction in a session of its own."""
+    with sessions() as session, session.begin():
+        action(session)
 
 
-_JOBS: dict[str, Job] = {}
-_LOCK = threading.Lock()
-
-
-def get_job(job_id: str) -> Job | None:
-    with _LOCK:
-        return _JOBS.get(job_id)
-
-
-def _execute(app: Flask, job: Job, work: Work) -> None:
-    def progress(stage: str, fraction: float) -> None:
-        job.stage, job.fraction = stage, fraction
-
-    with app.app_context():
-        session: Session = app.extensions["minyi_sessions"]()
+def _heartbeats(sessions: sessionmaker, job_id: str, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_S):
         try:
+            _write(sessions, lambda s: jobs.heartbeat(s, job_id))
+        except Exception:  # noqa: BLE001 - a missed heartbeat is retried; the job goes on
+            log.warning("heartbeat of job %s failed", job_id, exc_info=True)
+
+
+def _fail(sessions: sessionmaker, job_id: str, actor: str, error: Exception) -> None:
+    if isinstance(error, DomainError):
+        details = error.errors if isinstance(error, ValidationFailed) else [("run", error.message)]
+        raking = any(field in ("raking", "analysis") for field, _text in details)
+        args: dict[str, Any] = {"message": FAILED, "details": details,
+                                "advice": RAKING_ADVICE if raking else SETTINGS_ADVICE}
+    else:
+        log.error("evaluation job %s of %s failed", job_id, actor, exc_info=error)
+        args = {"message": UNEXPECTED, "advice": UNEXPECTED_ADVICE}
+    _write(sessions, lambda s: jobs.fail_job(s, job_id, **args))
+
+
+def _execute(app: Flask, job_id: str, actor: str, work: Work) -> None:
+    sessions: sessionmaker = app.extensions["minyi_sessions"]
+    stop = threading.Event()
+    if not _inline(app):
+        threading.Thread(target=_heartbeats, args=(sessions, job_id, stop), daemon=True,
+                         name=f"heartbeat-{job_id[:8]}").start()
+    with app.app_context():
+        session: Session = sessions()
+        wrote: list[bool] = []
+        # once the work has written, its transaction holds SQLite's write lock until it commits:
+        # later progress (only "done") is left to finish_job, in the work's own transaction
+        event.listen(session, "after_flush", lambda *_args: wrote.append(True))
+
+        def progress(stage: str, fraction: float) -> None:
+            if not wrote:
+                _write(sessions, lambda s: jobs.update_progress(s, job_id, stage, fraction))
+
+        try:
+            _write(sessions, lambda s: jobs.update_progress(s, job_id, "queued", 0.0))
             run_id = work(session, progress)
+            jobs.finish_job(session, job_id, run_id)
             session.commit()
-            job.run_id, job.stage, job.fraction = run_id, "done", 1.0
-        except DomainError as error:
+        except Exception as error:  # noqa: BLE001 - reported on the job's page, logged in full
             session.rollback()
-            job.errors = error.errors if isinstance(error, ValidationFailed) else [("run", error.message)]
-            job.stage = "failed"
-        except Exception as error:  # noqa: BLE001 - reported on the progress page, logged in full
-            session.rollback()
-            log.exception("evaluation job %s failed", job.id)
-            job.errors, job.stage = [("run", str(error))], "failed"
+            _fail(sessions, job_id, actor, error)
         finally:
+            stop.set()
             session.close()
 
 
-def start_job(app: Flask, owner: str, label: str, work: Work) -> Job:
-    """Register a job and run it (in a daemon thread, or inline when testing)."""
-    job = Job(uuid.uuid4().hex, owner, label)
-    with _LOCK:
-        _JOBS[job.id] = job
-        if len(_JOBS) > 200:  # forget the oldest finished jobs
-            for key in [k for k, j in _JOBS.items() if j.done][:100]:
-                del _JOBS[key]
-    if app.config.get("TESTING") or app.config.get("OFFICE_INLINE_JOBS"):
-        _execute(app, job, work)
+def _inline(app: Flask) -> bool:
+    return bool(app.config.get("TESTING") or app.config.get("OFFICE_INLINE_JOBS"))
+
+
+def start_job(app: Flask, actor: str, label: str, work: Work,
+              form_args: dict[str, Any] | None = None) -> str:
+    """Record a job (committed before it starts) and run it, in a daemon thread or inline when
+    testing; return its id."""
+    sessions: sessionmaker = app.extensions["minyi_sessions"]
+    with sessions() as session, session.begin():
+        job_id = jobs.create_job(session, "evaluation", label, actor, form_args).id
+    if _inline(app):
+        _execute(app, job_id, actor, work)
     else:
-        threading.Thread(target=_execute, args=(app, job, work), daemon=True,
-                         name=f"evaluation-{job.id[:8]}").start()
-    return job
+        threading.Thread(target=_execute, args=(app, job_id, actor, work), daemon=True,
+                         name=f"evaluation-{job_id[:8]}").start()
+    return job_id
+
+
+def failure_words(error: dict[str, Any] | None) -> tuple[str, list[tuple[str, str]], str | None]:
+    """A stored failure in the reader's language: message, details, advice."""
+    error = error or {"message": UNEXPECTED, "advice": UNEXPECTED_ADVICE}
+    message = gettext(error["message"], **(error.get("params") or {}))
+    advice = gettext(error["advice"]) if error.get("advice") else None
+    return message, [(str(f), str(t)) for f, t in error.get("details") or []], advice
+
+
+__all__ = ["Work", "failure_words", "start_job"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -16,12 +17,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from app.database import db_session
 from app.office import bp
-from app.office._jobs import get_job, start_job
+from app.office._jobs import Work, failure_words, start_job
+from survey.db import utcnow
 from survey.errors import DomainError, ValidationFailed
-from survey.models import EvaluationRun, Role, RunStatus, Wave
+from survey.jobs import get_job, job_state
+from survey.models import EvaluationRun, JobStatus, Role, RunStatus, Wave
 
 
 def can_write() -> bool:
@@ -101,18 +105,25 @@ def new_run() -> Any:
         return render_template("office/run_new.html",
                                **_form_context(kind, target, values, items, error.errors)), 422
     actor = current_user.username
-    job = start_job(current_app._get_current_object(), actor, str(getattr(target, "name", target)),
-                    _work(kind, target, settings, actor))
-    return redirect(url_for("office.job", job_id=job.id), 303)
+    job_id = start_job(current_app._get_current_object(), actor, str(getattr(target, "name", target)),
+                       _work(kind, target, settings, actor), _form_args(kind, target))
+    return redirect(url_for("office.job", job_id=job_id), 303)
 
 
-def _work(kind: str, target: Any, settings: Any, actor: str):
+def _form_args(kind: str, target: Any) -> dict[str, Any]:
+    """The query of the run form, to start the run again from the job's page."""
+    if kind == "quarterly":
+        return {"wave": target.id}
+    return {"year": int(target)} if kind == "annual" else {"month": str(target)}
+
+
+def _work(kind: str, target: Any, settings: Any, actor: str) -> Work:
     from survey.evaluation.periods import evaluate_rolling_run, evaluate_year_run
     from survey.evaluation.runs import evaluate_wave_run
 
     wave_id = target.id if isinstance(target, Wave) else None
 
-    def work(session, progress) -> int:
+    def work(session: Session, progress: Callable[[str, float], None]) -> int:
         if kind == "quarterly":
             return evaluate_wave_run(session, wave_id, settings, actor, progress).id
         if kind == "annual":
@@ -124,13 +135,19 @@ def _work(kind: str, target: Any, settings: Any, actor: str):
 
 @bp.get("/jobs/<job_id>")
 def job(job_id: str) -> Any:
-    """Progress of a background run; refreshes itself (meta refresh) until it is done."""
-    found = get_job(job_id)
+    """Progress of a background run, read from the database (any worker answers); refreshes
+    itself (meta refresh) while it runs, goes to the run when done, explains a failure."""
+    found = get_job(db_session(), job_id)
     if found is None or found.owner != current_user.username:
         abort(404)
-    if found.run_id is not None:
-        return redirect(url_for("office.run_detail", run_id=found.run_id), 303)
-    return render_template("office/job.html", job=found)
+    state = job_state(found, utcnow())
+    if state.status == JobStatus.DONE:
+        if state.run_id is None:  # the draft run was deleted since
+            abort(404)
+        return redirect(url_for("office.run_detail", run_id=state.run_id), 303)
+    failure = failure_words(state.error) if state.status == JobStatus.FAILED else None
+    return render_template("office/job.html", job=found, state=state, failure=failure,
+                           again=url_for("office.new_run", **(found.form_args or {})))
 
 
 @bp.get("/runs/<int:run_id>")

@@ -4,6 +4,7 @@ from survey.models import frozen_runs  # noqa: F401  (registers the freezing tri
 from survey.models.audit import AuditLog
 from survey.models.components import ComponentScore
 from survey.models.evaluations import EvaluationResult, EvaluationRun, RunStatus
+from survey.models.jobs import Job, JobStatus
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion, VersionStatus
 from survey.models.submissions import (
     Channel,
@@ -38,6 +39,8 @@ __all__ = [
     "EvaluationResult",
     "EvaluationRun",
     "Invitation",
+    "Job",
+    "JobStatus",
     "Participation",
     "PeerGroup",
     "PopulationMargin",
