@@ -119,3 +119,10 @@ def test_a_run_reports_how_many_ratings_each_flag_kept_out(client, auth, draft):
     auth.login_as("office")
     html = client.get(f"/office/runs/{draft.id}").get_data(as_text=True)
     assert "数据质量" in html and "未计入的评价数" in html
+
+
+def test_the_dashboard_names_states_and_kinds_in_chinese(client, auth, draft):
+    auth.login_as("office")
+    html = client.get("/office/").get_data(as_text=True)
+    assert "<td>closed</td>" not in html and "<td>quarter</td>" not in html
+    assert "<td>已结束</td>" in html  # the golden wave is closed
