@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from babel import Locale
 from flask import Blueprint, Flask, redirect, request
 from flask_babel import get_locale, gettext
@@ -40,10 +42,18 @@ def select_locale() -> Locale:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to go back to; anything pointing elsewhere becomes ``default``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site path to go back to; anything else becomes ``default``.
+
+    Browsers drop tabs and newlines from a URL, so ``?next=/%09/evil.example`` (a tab) would
+    become ``//evil.example``, another site: control characters, spaces and backslashes are
+    refused before the path is checked to have neither a scheme nor a host.
+    """
+    if not target or "\\" in target or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
         return default
-    return target
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
 
 
 @bp.get("/lang/<code>")
