@@ -52,7 +52,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
                 "or set MINYI_ENV=development for a local trial."
             )
         secret = _development_secret(INSTANCE_PATH)
-    elif len(secret) < 16 and mode == "production":
+    elif len(secret) < 32 and mode == "production":
         raise ConfigError("MINYI_SECRET_KEY is too short: use at least 32 random characters.")
     https = env.get("MINYI_HTTPS", "0") == "1"
     return {

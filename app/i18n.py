@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, Flask, redirect, request
+from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
@@ -62,7 +62,8 @@ def switch(code: str) -> Response:
     """Switch the interface language and return to the page the user was on."""
     response = redirect(safe_next(request.args.get("next")), code=303)
     if code in LANGUAGES:
-        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     return response
 
 

@@ -52,3 +52,25 @@ def test_create_app_refuses_without_secret() -> None:
 
     with pytest.raises(ConfigError):
         create_app({"ENVIRON": {"MINYI_ENV": "production"}})
+
+
+def test_a_secret_under_32_characters_is_refused_in_production() -> None:
+    """The message asks for 32 characters; 16–31 were accepted before."""
+    with pytest.raises(ConfigError, match="at least 32"):
+        load_config({"MINYI_ENV": "production", "MINYI_SECRET_KEY": "x" * 31})
+    assert load_config({"MINYI_ENV": "production", "MINYI_SECRET_KEY": "x" * 32})["SECRET_KEY"] == "x" * 32
+
+
+def test_language_and_large_text_cookies_are_secure_under_https(database_url) -> None:
+    from app import create_app
+    from tests.conftest import TEST_SECRET
+
+    app = create_app({"ENVIRON": {"MINYI_ENV": "testing", "MINYI_DATABASE_URL": database_url,
+                                  "MINYI_SECRET_KEY": TEST_SECRET, "MINYI_HTTPS": "1"}})
+    try:
+        client = app.test_client()
+        for path in ("/lang/en?next=/", "/s/large?on=1&next=/"):
+            cookie = client.get(path, base_url="https://localhost").headers["Set-Cookie"]
+            assert "Secure" in cookie and "HttpOnly" in cookie, (path, cookie)
+    finally:
+        app.extensions["minyi_engine"].dispose()

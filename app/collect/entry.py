@@ -128,7 +128,8 @@ def large_text() -> Response:
     """Toggle large text (a cookie read by the base template) and go back."""
     response = redirect(safe_next(request.args.get("next")), code=303)
     if request.args.get("on") == "1":
-        response.set_cookie(LARGE_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(LARGE_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     else:
         response.delete_cookie(LARGE_COOKIE)
     return response
