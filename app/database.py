@@ -1,13 +1,17 @@
-"""One engine per application and one session per request (or CLI command).
+"""One engine per application and one session per request (or CLI command), committed at the edge.
 
-Views call :func:`db_session` to get the request's session and commit once at the end; any
-exception rolls the session back at teardown, so a failed request leaves the database as it was.
+Views call :func:`db_session` and never commit: after the view, a response below 400 commits the
+request's transaction and anything else rolls it back (:func:`init_database`). A commit that
+fails becomes the request's error, so nothing is acknowledged that was not stored. A view that
+keeps a 2xx/3xx answer but must not store its changes (a form re-shown with a message after a
+service refused it) calls :func:`discard_changes`.
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from survey.db import make_engine, make_session_factory
 
@@ -17,6 +21,16 @@ def init_database(app: Flask) -> None:
     app.extensions["minyi_engine"] = engine
     app.extensions["minyi_database"] = str(engine.url)  # a cache key (password masked)
     app.extensions["minyi_sessions"] = make_session_factory(engine)
+
+    @app.after_request
+    def _commit_or_roll_back(response: Response) -> Response:
+        session: Session | None = g.get("db_session")
+        if session is not None and session.in_transaction():
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        return response
 
     @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:
@@ -32,3 +46,10 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["minyi_sessions"]()
     return g.db_session
+
+
+def discard_changes() -> None:
+    """Roll back what this request wrote so far (the edge then has nothing to commit)."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        session.rollback()

@@ -1,14 +1,12 @@
-"""HTTP security headers on every response, and the signed CSRF token of a page."""
+"""HTTP security headers on every response, and the CSRF token of a page."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app, g, session
+from flask import Flask
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 CONTENT_SECURITY_POLICY = (
@@ -39,40 +37,6 @@ def init_security(app: Flask) -> None:
         return response
 
 
-#: Signed CSRF tokens by (secret, session token), reused for :data:`CSRF_REUSE_S` seconds.
-CSRF_REUSE_S = 60.0
-_signed: dict[tuple[str, str], tuple[float, str]] = {}
-_serializers: dict[str, URLSafeTimedSerializer] = {}
-
-
-def signed_csrf_token(secret: str, raw: str) -> str:
-    """Flask-WTF's signed form of the session's CSRF token ``raw``.
-
-    Signing costs a key derivation and an HMAC on every page; a token signed up to a minute ago
-    is as good (the signature's age is checked against a limit of hours), so it is reused."""
-    now = time.monotonic()
-    hit = _signed.get((secret, raw))
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    serializer = _serializers.get(secret)
-    if serializer is None:
-        serializer = _serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
-    token = serializer.dumps(raw)
-    if len(_signed) > 10_000:
-        _signed.clear()
-    _signed[(secret, raw)] = (now + CSRF_REUSE_S, token)
-    return token
-
-
-def csrf_secret(config: Mapping[str, Any]) -> str:
-    """The key Flask-WTF signs CSRF tokens with."""
-    return config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"]
-
-
 def csrf_token() -> str:
-    """This request's signed CSRF token, as :func:`flask_wtf.csrf.generate_csrf` gives it (and
-    sets it for the templates' ``csrf_token()``), from the cache when the session has one."""
-    raw = session.get("csrf_token")
-    if "csrf_token" not in g and isinstance(raw, str):
-        g.csrf_token = signed_csrf_token(csrf_secret(current_app.config), raw)
+    """This request's signed CSRF token (Flask-WTF's ``generate_csrf``, as templates get it)."""
     return generate_csrf()

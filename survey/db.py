@@ -14,8 +14,6 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_ur
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from survey.sqlite_writers import WriterConnection
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -68,21 +66,14 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and writers
-    that take turns through a file lock (:mod:`survey.sqlite_writers`)."""
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys, full synchronous commits and
+    a busy timeout (a writer that finds the write lock taken waits up to 10 s for it)."""
     if url.startswith("sqlite"):
         path = make_url(url).database
         if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10, "factory": WriterConnection}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 10}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        if path and path != ":memory:" and not path.startswith("file:"):
-            lock_path = f"{path}-writers"
-
-            def _writers_lock(dbapi_connection: WriterConnection, _record: object) -> None:
-                dbapi_connection.lock_path = lock_path
-
-            event.listen(engine, "connect", _writers_lock)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

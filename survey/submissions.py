@@ -165,14 +165,6 @@ def _lookup_statement() -> Any:
 
 _LOOKUP = _lookup_statement()
 _SETTINGS = select(Wave.__table__.c.settings).where(Wave.__table__.c.id == bindparam("wave"))
-#: The settings each wave had at its last submission in this process, per database: the burst
-#: window and limit are parameters of the query that also reads the current settings.
-_LAST_SETTINGS: dict[tuple[str, int], dict[str, Any]] = {}
-
-
-def forget_last_settings() -> None:
-    """Forget the remembered settings (a database was emptied and filled again, as in tests)."""
-    _LAST_SETTINGS.clear()
 
 
 def _lookup(session: Session, wave_id: int, client_id: str | None, code: object, secret: str,
@@ -182,10 +174,9 @@ def _lookup(session: Session, wave_id: int, client_id: str | None, code: object,
     None when there is no such wave."""
     valid_code = isinstance(code, str) and bool(code.strip()) and len(code) <= MAX_CODE_LENGTH
     conn = session.connection()
-    key = (str(conn.engine.url), wave_id)
-    settings = _LAST_SETTINGS.get(key)
-    if settings is None:
-        settings = conn.execute(_SETTINGS, {"wave": wave_id}).scalar() or {}
+    # the burst window and limit are parameters of the lookup: read the wave's settings first,
+    # on every request, so that a change applies to the very next submission
+    settings = conn.execute(_SETTINGS, {"wave": wave_id}).scalar() or {}
     row = conn.execute(_LOOKUP, {
         "wave": wave_id, "client": client_id or "",
         "code": code_hash(secret, code) if valid_code else "",  # type: ignore[arg-type]
@@ -196,9 +187,6 @@ def _lookup(session: Session, wave_id: int, client_id: str | None, code: object,
     if row is None:
         return None
     wave = WaveFacts.from_row(row)
-    if len(_LAST_SETTINGS) > 1000:
-        _LAST_SETTINGS.clear()
-    _LAST_SETTINGS[key] = wave.settings or {}
     row = row[len(COLUMNS):]
     return wave, _Lookup(row[0] if client_id else None, row[1], row[2], row[3], row[4], row[5],
                          bool(row[6]), bool(row[7]) and device_hash is not None,
@@ -270,17 +258,6 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
     return _validate_and_store(session, request, wave, definition, facts, body,
                                client_id if client_id_ok else None, body_hash, device_hash,
                                source_hash, now)
-
-
-def submit_alone(session: Session, request: SubmissionRequest,
-                 now: datetime | None = None) -> SubmissionResult:
-    """:func:`submit` as the only work of ``session`` (the JSON API). On PostgreSQL it runs
-    without a transaction block: each of its statements is atomic on its own (the writes are a
-    single statement, :mod:`survey.submission_writes`), so BEGIN and COMMIT would be two more
-    round trips to the server for nothing. The caller still commits on ``ok``."""
-    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return submit(session, request, now)
 
 
 def _device_used(session: Session, wave_id: int, device_hash: str) -> bool:

@@ -63,11 +63,9 @@ def database_url(_schema: str, tmp_path: Path) -> Iterator[str]:
 def app(database_url: str) -> Iterator[Flask]:
     from app import create_app
     from app.collect import _page_cache
-    from survey.submissions import forget_last_settings
 
     # the PostgreSQL pass empties one database between tests: ids and names come back
     _page_cache.clear()
-    forget_last_settings()
 
     application = create_app(
         {

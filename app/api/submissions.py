@@ -13,7 +13,7 @@ from app.api import bp
 from app.collect._shared import device_cookie, limit_per_source_and_wave
 from app.database import db_session
 from app.i18n import current_language
-from survey.submissions import SubmissionRequest, submit_alone
+from survey.submissions import SubmissionRequest, submit
 
 #: The languages of the API's messages, parsed once (``force_locale`` takes a Locale as it is).
 _LOCALES = {"zh_CN": Locale.parse("zh_CN"), "en": Locale.parse("en")}
@@ -37,7 +37,7 @@ def api_locale() -> Locale:
     return _LOCALES[chosen or DEFAULT_LOCALE]
 
 
-@bp.post("/waves/<int:wave_id>/submissions")
+@bp.post("/waves/<dbid:wave_id>/submissions")
 @limit_per_source_and_wave
 def create_submission(wave_id: int) -> tuple[Response, int]:
     """Store one submission; 201 new, 200 replay, 409/422/403/410 refused (nothing stored).
@@ -52,15 +52,12 @@ def create_submission(wave_id: int) -> tuple[Response, int]:
 
 
 def _create_submission(wave_id: int) -> tuple[Response, int]:
-    session = db_session()
-    result = submit_alone(session, SubmissionRequest(
+    result = submit(db_session(), SubmissionRequest(
         wave_id=wave_id, body=request.get_json(force=True, silent=True),
         secret=current_app.config["SECRET_KEY"], source=request.remote_addr,
         device=device_cookie(), language=current_language()))
-    if result.ok:
-        session.commit()
+    if result.ok:  # committed at the edge (app.database) before the client hears 201
         return jsonify(submission_id=result.submission_id), result.status
-    session.rollback()
     if result.status == 422:
         return jsonify(errors=[{"question": q, "message": m} for q, m in result.errors]), 422
     return jsonify(error=result.reason, message=result.message), result.status
