@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 export MINYI_ENV ?= development
 
-.PHONY: run test install install-test translations lint bench clean browsers fonts
+.PHONY: run test install install-test translations lint bench clean browsers fonts poppler
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.installed-test: requirements-test.txt $(STAMP)
 
 install: $(STAMP) translations fonts
 
-install-test: $(VENV)/.installed-test translations browsers fonts
+install-test: $(VENV)/.installed-test translations browsers fonts poppler
 
 ## Compile every gettext catalog (translations/<area>/<lang>/LC_MESSAGES/messages.po).
 translations: $(STAMP)
@@ -38,6 +38,15 @@ fonts:
 	    apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
 	      { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; }; \
 	  else echo "CJK font missing ($(CJK_FONT)): sudo apt-get install fonts-noto-cjk" >&2; fi; }
+
+## Debian's poppler-utils for the report tests: pdftoppm, pdfimages, pdffonts and pdftotext read the
+## 通报 PDF as a reader would (rendered pages, images, embedded fonts, text).
+poppler:
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -qq poppler-utils >/dev/null 2>&1 || \
+	      { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }; \
+	  else echo "poppler-utils missing: sudo apt-get install poppler-utils" >&2; fi; }
 
 ## Debian's chromium for the browser tests (Playwright drives it; no browser download), axe-core from npm.
 browsers:

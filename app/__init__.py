@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     from app.database import init_database
     from app.extensions import babel, csrf, limiter, login_manager
     from app.i18n import init_i18n, select_locale
+    from app.input_guard import init_input_guard
     from app.security import init_security
 
     init_database(app)
@@ -79,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app)
     init_authz(app)
     init_security(app)
+    init_input_guard(app)
 
     @app.context_processor
     def _roles() -> dict[str, object]:
@@ -92,11 +94,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import admin, api, collect, office
+    from app import admin, api, collect, office, unit
     from app.auth.views import bp as auth_bp
     from app.public.views import bp as public_bp
 
-    for bp in (public_bp, auth_bp, collect.bp, admin.bp, office.bp, api.bp):
+    for bp in (public_bp, auth_bp, collect.bp, admin.bp, office.bp, unit.bp, api.bp):
         app.register_blueprint(bp)
 
 

@@ -12,34 +12,29 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.cli import fail, fail_domain
+from app.cli import fail, fail_domain, read_input
 from app.database import db_session
 from survey.errors import DomainError
+from survey.i18n import _
+from survey.import_templates import columns_help
 
 ACTOR = "cli"
 
 
-def _read(path: str) -> bytes:
-    file = Path(path)
-    if not file.is_file():
-        fail(f"file not found: {path}")
-    return file.read_bytes()
-
-
 def _int_id(value: str, what: str) -> int:
     if not value.isdigit():
-        fail(f"{what} must be a number: {value}")
+        fail(_("%(what)s must be a number, not %(value)s.", what=what, value=value))
     return int(value)
 
 
-@click.command("import-units")
+@click.command("import-units", epilog=columns_help("units"))
 @click.argument("file")
 @with_appcontext
 def import_units_command(file: str) -> None:
     """Import units from a .csv or .xlsx file (all or nothing)."""
     from survey.units import import_units
 
-    data = _read(file)
+    data = read_input(file)
     session = db_session()
     try:
         units = import_units(session, Path(file).name, data, ACTOR)
@@ -47,7 +42,7 @@ def import_units_command(file: str) -> None:
     except DomainError as error:
         session.rollback()
         fail_domain(error)
-    click.echo(f"{len(units)} units imported")
+    click.echo(_("%(count)s units imported.", count=len(units)))
     click.echo(len(units))
 
 
@@ -59,7 +54,7 @@ def import_questionnaire_command(file: str, publish: bool) -> None:
     """Import an XLSForm (.xlsx) or Minyi JSON (.json) file as a new version."""
     from survey.versions import import_questionnaire
 
-    data = _read(file)
+    data = read_input(file)
     session = db_session()
     try:
         version = import_questionnaire(session, Path(file).name, data, ACTOR, publish=publish)
@@ -67,7 +62,8 @@ def import_questionnaire_command(file: str, publish: bool) -> None:
     except DomainError as error:
         session.rollback()
         fail_domain(error)
-    click.echo(f"{version.questionnaire.form_id} version {version.version} ({version.status.value})")
+    click.echo(_("Imported %(form)s version %(version)s.", form=version.questionnaire.form_id,
+                 version=version.version))
     click.echo(version.id)
 
 
@@ -89,14 +85,15 @@ def export_questionnaire_command(version: str, fmt: str, out: str) -> None:
     click.echo(out)
 
 
-@click.command("create-wave")
+@click.command("create-wave", epilog=columns_help("margins"))
 @click.option("--questionnaire", "version", required=True, help="Published version id.")
 @click.option("--period", required=True, help="2026-Q4, 2026-11 or 2026.")
 @click.option("--opens", required=True, help="ISO date-time (Asia/Shanghai without offset).")
 @click.option("--closes", required=True, help="ISO date-time (Asia/Shanghai without offset).")
 @click.option("--access", type=click.Choice(["open", "invitation"]), required=True)
 @click.option("--units", default="all", show_default=True, help="all, or CODE,CODE,...")
-@click.option("--margins", type=click.Path(dir_okay=False), help="Population margins CSV.")
+@click.option("--margins", type=click.Path(dir_okay=False),
+              help="Population margins file (.csv or .xlsx; columns below).")
 @click.option("--name", default="", help="Wave name (default: period and title).")
 @with_appcontext
 def create_wave_command(version: str, period: str, opens: str, closes: str, access: str,
@@ -105,7 +102,7 @@ def create_wave_command(version: str, period: str, opens: str, closes: str, acce
     from survey.margins import upload_margins
     from survey.waves import WaveInput, create_wave
 
-    margins_data = _read(margins) if margins else None
+    margins_data = read_input(margins) if margins else None
     codes = None if units.strip().lower() == "all" else units.split(",")
     session = db_session()
     try:
@@ -120,7 +117,7 @@ def create_wave_command(version: str, period: str, opens: str, closes: str, acce
         session.rollback()
         fail_domain(error)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("Warning: %(text)s", text=warning), err=True)
     click.echo(wave.id)
 
 
@@ -135,7 +132,8 @@ def _transition(wave_id: str, opening: bool) -> None:
     except DomainError as error:
         session.rollback()
         fail_domain(error)
-    click.echo(f"wave {wave.id} {wave.state.value}")
+    click.echo(_("Wave %(name)s is open.", name=wave.name) if opening
+               else _("Wave %(name)s is closed.", name=wave.name))
     click.echo(wave.id)
 
 
@@ -183,9 +181,41 @@ def issue_codes_command(wave: str, count: int, stratum: str | None, out: str) ->
         fail_domain(error)
     except OSError as error:
         session.rollback()
-        fail(f"cannot write {out}: {error.strerror}")
-    click.echo(f"{len(issued)} codes written to {out}")
+        fail(_("Cannot write %(file)s: %(reason)s", file=out, reason=error.strerror))
+    click.echo(_("%(count)s codes written to %(file)s.", count=len(issued), file=out))
     click.echo(row.id)
+
+
+@click.command("write-template")
+@click.argument("kind", type=click.Choice(["units", "margins", "interviews", "components"]))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="FILE.csv or FILE.xlsx (the format follows the extension).")
+@click.option("--wave", "wave_id", default=None, help="The wave (margins and interviews).")
+@with_appcontext
+def write_template_command(kind: str, out: str, wave_id: str | None) -> None:
+    """Write the filled-in example file of an upload (see each import command's --help)."""
+    from survey import import_templates as t
+    from survey.waves import get_wave
+
+    fmt = Path(out).suffix.lower().lstrip(".")
+    if fmt not in t.FORMATS:
+        raise click.UsageError("--out must end in .csv or .xlsx")
+    session = db_session()
+    if kind in ("margins", "interviews"):
+        if wave_id is None:
+            raise click.UsageError(f"{kind} templates need --wave")
+        try:
+            wave = get_wave(session, _int_id(wave_id, "WAVE"))
+        except DomainError as error:
+            fail_domain(error)
+        template = (t.margins_template if kind == "margins" else t.interviews_template)(session, wave)
+    else:
+        template = t.units_template() if kind == "units" else t.components_template(session)
+    try:
+        Path(out).write_bytes(template.content(fmt)[0])
+    except OSError as error:
+        fail(_("Cannot write %(file)s: %(reason)s", file=out, reason=error.strerror))
+    click.echo(out)
 
 
 COMMANDS = [
@@ -196,4 +226,5 @@ COMMANDS = [
     open_wave_command,
     close_wave_command,
     issue_codes_command,
+    write_template_command,
 ]

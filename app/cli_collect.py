@@ -8,12 +8,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.cli import fail, fail_domain
+from app.cli import fail_domain, read_input
 from app.database import db_session
 from survey.errors import DomainError
+from survey.i18n import _
+from survey.import_templates import columns_help
 
 
-@click.command("import-submissions")
+@click.command("import-submissions", epilog=columns_help("interviews"))
 @click.argument("wave_id", type=int)
 @click.argument("file", type=click.Path(dir_okay=False))
 @with_appcontext
@@ -21,18 +23,18 @@ def import_submissions_command(wave_id: int, file: str) -> None:
     """Import CATI / paper / kiosk interviews (.csv or .xlsx); any bad row imports nothing."""
     from survey.interviews import import_interviews
 
-    path = Path(file)
-    if not path.is_file():
-        fail(f"file not found: {file}")
+    data = read_input(file)
     session = db_session()
     try:
-        report = import_interviews(session, wave_id, path.name, path.read_bytes(),
+        report = import_interviews(session, wave_id, Path(file).name, data,
                                    secret=current_app.config["SECRET_KEY"], actor="cli")
         session.commit()
     except DomainError as error:
         session.rollback()
         fail_domain(error)
-    click.echo(f"imported {report.imported} interviews, skipped {report.skipped} already present")
+    click.echo(_("%(imported)s interviews imported (%(rows)s rows); %(skipped)s interviews were "
+                 "already in this wave and were skipped.", imported=report.imported,
+                 rows=report.rows, skipped=report.skipped))
     click.echo(report.imported)
 
 

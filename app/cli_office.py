@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
-from app.cli import fail, fail_domain
+from app.cli import fail, fail_domain, read_input
 from app.database import db_session
 from survey.errors import DomainError, ValidationFailed
+from survey.import_templates import columns_help
 
 if TYPE_CHECKING:
     from survey.evaluation.settings import RunSettings
@@ -128,19 +129,17 @@ def verify_run_command(run_id: int) -> None:
     sys.exit(1)
 
 
-@click.command("import-components")
+@click.command("import-components", epilog=columns_help("components"))
 @click.argument("file", type=click.Path(dir_okay=False))
 @with_appcontext
 def import_components_command(file: str) -> None:
     """Import base / differential / bonus scores (CSV or XLSX); nothing is imported on any error."""
     from survey.evaluation.components import import_components
 
-    path = Path(file)
-    if not path.is_file():
-        fail(f"file not found: {file}")
+    data = read_input(file)
     session = db_session()
     try:
-        rows = import_components(session, path.name, path.read_bytes(), ACTOR)
+        rows = import_components(session, Path(file).name, data, ACTOR)
         session.commit()
     except DomainError as error:
         session.rollback()

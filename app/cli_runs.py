@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -112,31 +111,46 @@ def delete_draft_command(run_id: int) -> None:
 @click.argument("run_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["pdf", "docx"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--issuer", help="Issuing office (default: the configured office name).")
+@click.option("--number", help="Document number, e.g. 市考办〔2026〕12号 (default: none).")
+@click.option("--date", "day", help="Date of issue, YYYY-MM-DD (default: today).")
+@click.option("--recipients", help="Recipients (主送), e.g. 各区人民政府，市政府各部门 (default: the "
+                                   "configured recipients).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the document.")
 @with_appcontext
-def report_command(run_id: int, fmt: str, out: str) -> None:
-    """Write the quarterly report (按季通报) the office page serves; the last line is the path."""
+def report_command(run_id: int, fmt: str, out: str, issuer: str | None, number: str | None,
+                   day: str | None, recipients: str | None, lang: str) -> None:
+    """Write the 通报 (the notice the office page serves) as an editable Word document or a PDF;
+    the last line is the path."""
+    from flask_babel import force_locale
+
+    from app.office.report import default_heading
+    from survey.evaluation.report_docx import report_docx
+    from survey.evaluation.report_model import build_notice, parse_heading
+    from survey.evaluation.report_pdf import report_pdf
     from survey.evaluation.runs import get_run
 
-    if fmt == "docx":
-        fail("the Word (DOCX) version of the report is not available yet; use --format pdf")
+    session = db_session()
     try:
-        run = get_run(db_session(), run_id)
+        run = get_run(session, run_id)
     except DomainError as error:
         fail_domain(error)
-    Path(out).write_bytes(_report_pdf(run))
+    locale = "en" if lang == "en" else "zh_CN"
+    with force_locale(locale):
+        defaults = default_heading()
+    heading, errors = parse_heading({"issuer": issuer, "number": number, "date": day,
+                                     "recipients": recipients}, defaults)
+    if errors:
+        fail([f"--{field}: {message}" for field, message in errors])
+    with force_locale(locale):
+        notice = build_notice(session, run, heading, None, lang)
+        data = report_docx(notice) if fmt == "docx" else report_pdf(notice)
+    try:
+        Path(out).write_bytes(data)
+    except OSError as error:
+        fail(f"{out}: {error.strerror or error}")
     click.echo(out)
-
-
-def _report_pdf(run: EvaluationRun) -> bytes:
-    """The office page's PDF (whole city, the interface's default language)."""
-    from app.office.report import sponsor
-    from survey.evaluation.report import disclosure
-    from survey.evaluation.report_pdf import report_pdf
-
-    # the report's words come from the request's language: render it as a request would
-    with current_app.test_request_context():
-        session = db_session()
-        return report_pdf(session, run, disclosure(session, run, sponsor()), None)
 
 
 COMMANDS = [runs_group, supersede_command, delete_draft_command, report_command]

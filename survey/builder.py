@@ -30,6 +30,8 @@ NUMBER_FIELDS = ("min", "max", "max_length", "weight")
 PLAIN_FIELDS = ("list", "dimension", "unit_kind")
 _INT = re.compile(r"[+-]?[0-9]+")
 _CHOICE_ROW = re.compile(r"choice-([0-9]+)-")
+#: The weight a new question's form starts with (used only when the item is scored).
+DEFAULT_WEIGHT = 1
 #: Empty choice rows offered under a list so that new options can be typed without JavaScript.
 SPARE_CHOICE_ROWS = 3
 
@@ -105,6 +107,7 @@ def settings_to_form(doc: Mapping[str, Any]) -> dict[str, str]:
     out = {"languages": ", ".join(langs), "default_language": str(doc.get("default_language", "")),
            "version_label": str(doc.get("version_label", ""))}
     _texts_to_form("title", doc.get("title"), langs, out)
+    _texts_to_form("introduction", doc.get("introduction"), langs, out)
     return out
 
 
@@ -116,6 +119,11 @@ def settings_from_form(doc: Mapping[str, Any], form: Form) -> dict[str, Any]:
     new["languages"] = langs
     new["default_language"] = form.get("default_language", "").strip()
     new["title"] = _texts_from_form("title", form, text_langs)
+    introduction = _texts_from_form("introduction", form, text_langs)
+    if introduction:
+        new["introduction"] = introduction
+    else:
+        new.pop("introduction", None)
     label = form.get("version_label", "").strip()
     if label:
         new["version_label"] = label
@@ -125,7 +133,8 @@ def settings_from_form(doc: Mapping[str, Any], form: Form) -> dict[str, Any]:
 
 
 def _reorder_top(doc: dict[str, Any]) -> dict[str, Any]:
-    order = ["format", "form_id", "version_label", "title", "languages", "default_language",
+    order = ["format", "form_id", "version_label", "title", "introduction", "languages",
+             "default_language",
              "choice_lists", "sections"]
     return {k: doc[k] for k in order if k in doc} | {k: v for k, v in doc.items() if k not in order}
 
@@ -293,6 +302,8 @@ def question_from_form(form: Form, languages: list[str]) -> tuple[dict[str, Any]
             out[field] = True
     for field in NUMBER_FIELDS:
         value = parse_number(form.get(field, ""), field, errors)
+        if field == "weight" and value == DEFAULT_WEIGHT and not out.get("scored"):
+            continue  # the form's default weight means nothing for an item that is not scored
         if field in allowed and value is not None:
             out[field] = value
     return out, errors
@@ -380,6 +391,49 @@ def move_node(doc: Mapping[str, Any], path: tuple[int, ...], delta: int) -> dict
     return new
 
 
+def move_node_to(doc: Mapping[str, Any], path: tuple[int, ...], index: int) -> dict[str, Any]:
+    """Move the section/item at ``path`` to position ``index`` among its siblings (drag and drop)."""
+    new = copy.deepcopy(dict(doc))
+    siblings = _siblings(new, path)
+    if not 0 <= path[-1] < len(siblings):
+        raise IndexError(path[-1])
+    node = siblings.pop(path[-1])
+    siblings.insert(max(0, min(index, len(siblings))), node)
+    return new
+
+
+def all_names(doc: Mapping[str, Any]) -> set[str]:
+    """Every section, group and question name of ``doc`` (names are unique in a questionnaire)."""
+    names = {str(s.get("name")) for s in doc.get("sections") or [] if isinstance(s, dict)}
+    return names | {str(item.get("name")) for item in _walk_items(doc.get("sections"))}
+
+
+def _renamed(node: dict[str, Any], taken: set[str]) -> None:
+    base, n = f"{node.get('name') or 'item'}_copy", 1
+    name = base
+    while name in taken:
+        n += 1
+        name = f"{base}{n}"
+    node["name"] = name
+    taken.add(name)
+    for child in node.get("items") or [] if isinstance(node.get("items"), list) else []:
+        if isinstance(child, dict):
+            _renamed(child, taken)
+
+
+def duplicate_node(doc: Mapping[str, Any], path: tuple[int, ...]) -> tuple[dict[str, Any], tuple[int, ...]]:
+    """A copy of the section/item at ``path`` placed right after it, with new unique names
+    (``age_copy``; a copied section or group renames everything inside); ``(doc, its path)``."""
+    new = copy.deepcopy(dict(doc))
+    siblings = _siblings(new, path)
+    copied = copy.deepcopy(siblings[path[-1]])
+    if not isinstance(copied, dict):
+        raise KeyError(path)
+    _renamed(copied, all_names(new))
+    siblings.insert(path[-1] + 1, copied)
+    return new, (*path[:-1], path[-1] + 1)
+
+
 # --- issues → builder places -------------------------------------------------------------------
 
 _LOCATION = re.compile(r"sections\[([0-9]+)\]((?:\.items\[[0-9]+\])*)\.?(.*)")
@@ -401,4 +455,4 @@ def issue_place(location: str) -> tuple[str, str]:
         name = re.split(r"[\[.]", rest, maxsplit=1)[0]
         tail = rest[len(name):]
         return f"list:{name}", tail.rsplit(".", 1)[-1] if "." in tail else ""
-    return "settings", location.split(".")[0]
+    return "settings", re.split(r"[.\[]", location, maxsplit=1)[0]

@@ -62,6 +62,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     # FULL: an acknowledged submission survives a crash of the process or the machine.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # deleted rows (a citizen's saved draft, their survey session) are overwritten with zeros,
+    # not left readable in the file's free space (docs/privacy.md)
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

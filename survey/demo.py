@@ -1,10 +1,11 @@
 """The demo city: realistic, deterministic, generated in seconds (``flask seed-demo``).
 
-Twelve districts and thirty departments in three peer groups, an administrator and an office
-user, the published demo questionnaire, a closed quarterly wave with population margins and
-synthetic responses whose true satisfaction differs by unit and whose sample is biased (older
-people and women over-represented) so that weighting visibly matters, and an open wave so
-that a visitor can answer the survey.
+Twelve districts and thirty departments in three peer groups, an administrator, an office
+user and a unit liaison (role unit: 市城市管理局 and 北岭县), the published demo questionnaire, a
+closed quarterly wave with population margins and synthetic responses whose true satisfaction
+differs by unit and whose sample is biased (older people and women over-represented) so that
+weighting visibly matters, with comments in Chinese (:mod:`survey.demo_comments`), and an open
+wave so that a visitor can answer the survey.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from survey import audit
 from survey.accounts import create_user, generate_password
+from survey.comments.dictionary import add_terms
 from survey.demo_city import (
     AGE_BANDS,
     AGE_EFFECT,
@@ -34,6 +36,7 @@ from survey.demo_city import (
     SEX_SAMPLE,
     SEXES,
 )
+from survey.demo_comments import demo_comments
 from survey.hashing import body_sha256, canonical_json, sha256_hex, strata_key
 from survey.models import (
     AccessMode,
@@ -45,6 +48,7 @@ from survey.models import (
     Rating,
     Role,
     Submission,
+    TermKind,
     Unit,
     UnitKind,
     Wave,
@@ -55,6 +59,11 @@ from survey.questionnaire import load_demo_definition
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED = 2026
 ACTOR = "seed-demo"
+#: The demo liaison's units (role unit): the department and the district citizens like least.
+DEMO_LIAISON_UNITS = ("S11", "D12")
+#: The administrator's first additions to the comment dictionary (Administration → Comment words).
+DEMO_TERMS = (("背街小巷", TermKind.WORD), ("共享单车", TermKind.WORD), ("东湖片区", TermKind.WORD),
+              ("说实话", TermKind.STOP), ("老百姓", TermKind.STOP))
 
 
 @dataclass
@@ -79,6 +88,12 @@ def seed_demo(session: Session, n_responses: int = 20000, now: datetime | None =
         password = generate_password()
         create_user(session, username, role, password, actor=ACTOR)
         logins.append((username, role.value, password))
+    # the liaison of the urban management bureau and of Beiling County (their unit portal)
+    password = generate_password()
+    create_user(session, "liaison", Role.UNIT, password, actor=ACTOR, unit_codes=DEMO_LIAISON_UNITS)
+    logins.append(("liaison", Role.UNIT.value, password))
+    for kind in TermKind:
+        add_terms(session, "\n".join(t for t, k in DEMO_TERMS if k == kind), kind.value, ACTOR)
     version = _questionnaire(session)
     closed = _wave(session, version, units, "2026年第三季度社会评价", "2026-Q3",
                    datetime(2026, 7, 1, tzinfo=SHANGHAI), datetime(2026, 10, 1, tzinfo=SHANGHAI),
@@ -186,6 +201,8 @@ def _responses(session: Session, wave: Wave, version: QuestionnaireVersion, unit
     duration = np.where(speeders, rng.uniform(20, 50, n), duration)
 
     unit_codes = [u.code for u in units]
+    overall = items.index(definition.overall_item.name) if definition.overall_item else 0
+    comments = demo_comments(SEED + 16, unit_codes, rated_unit, choice_index[:, overall])
     first_of_person = np.searchsorted(rated_person, np.arange(n))
     last_of_person = np.searchsorted(rated_person, np.arange(n), side="right")
     sub_rows = []
@@ -194,7 +211,7 @@ def _responses(session: Session, wave: Wave, version: QuestionnaireVersion, unit
                    "sex": SEXES[sex[i]], "gov_staff": "no",
                    "departments": [unit_codes[u] for u in rated_unit[first_of_person[i]:last_of_person[i]]
                                    if u >= n_districts]}
-        ratings = {unit_codes[rated_unit[r]]: {items[j]: options[choice_index[r, j]] for j in range(len(items))}
+        ratings = {unit_codes[rated_unit[r]]: _rating(items, options, choice_index[r], comments.get(r))
                    for r in range(first_of_person[i], last_of_person[i])}
         submitted_at = start + timedelta(seconds=float(submitted[i]))
         started_at = submitted_at - timedelta(seconds=float(duration[i]))
@@ -222,3 +239,11 @@ def _responses(session: Session, wave: Wave, version: QuestionnaireVersion, unit
     session.execute(insert(Rating), rating_rows)
     session.flush()
     return n
+
+
+def _rating(items: list[str], options: list[str], chosen: np.ndarray, comment: str | None) -> dict[str, str]:
+    """One rating's answers: the scored items, and the comment when the respondent wrote one."""
+    out = {item: options[chosen[j]] for j, item in enumerate(items)}
+    if comment is not None:
+        out["comment"] = comment
+    return out

@@ -1,15 +1,19 @@
-"""Single-use invitation codes: generated at random (136 bits), shown once, stored only as a
+"""Single-use invitation codes: generated at random (80 bits), shown once, stored only as a
 keyed hash ``keyed_hash(secret, "invitation", normalize_code(code))``; revoked while unused.
 
-A code is 28 base32 characters in groups of four (``ABCD-EFGH-…``), easy to type on a phone;
-:func:`normalize_code` accepts it in any case, with or without separators.
+A code is 16 characters of Crockford's base 32 in groups of four (``7KQX-2MBD-9F3T-H4WZ``),
+short enough to type from a letter: the alphabet has no I, L, O or U, so nothing reads as
+another character. :func:`normalize_code` accepts a code in any case, with or without spaces or
+dashes, in full-width characters, and reads I and L as 1 and O as 0 (Crockford's rule). Codes
+issued before (28 characters of RFC 4648 base 32, which has I, L and O but no 0 or 1) are
+recognised by their length and hashed as they always were, so they keep working.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -22,8 +26,14 @@ from survey.hashing import keyed_hash
 from survey.i18n import _
 from survey.models import AccessMode, Invitation, Unit, UnitKind, Wave, WaveState
 
-CODE_BYTES = 17  # 136 random bits, written as 28 base32 characters
-CODE_CHARS = 28
+#: Crockford's base 32: digits and capitals without I, L, O and U.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_CHARS = 16  # 80 random bits
+GROUP = 4
+#: Codes issued before: 28 characters of RFC 4648 base 32, hashed without Crockford's mapping.
+LEGACY_CODE = re.compile(r"[A-Z2-7]{28}")
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff70]+")
+_CROCKFORD = str.maketrans({"I": "1", "L": "1", "O": "0"})
 MAX_CODES = 100_000
 HASH_PURPOSE = "invitation"
 _STRATUM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_=*.+-]{0,199}")
@@ -36,21 +46,38 @@ class IssuedCode:
     code: str
     stratum: str | None
     district: str | None
+    #: The district's name in Chinese and English (printed on the slip instead of its code).
+    district_names: tuple[str, str] | None = None
+
+    def district_label(self, language: str) -> str:
+        """The district in words in ``language`` (``zh`` or ``en``), else its code, else ``""``."""
+        if self.district_names:
+            zh, en = self.district_names
+            return (en or zh) if language == "en" else zh
+        return self.district or ""
+
+
+def group_code(raw: str) -> str:
+    """``raw`` in groups of four joined by dashes: ``7KQX2MBD…`` → ``7KQX-2MBD-…``."""
+    return "-".join(raw[i:i + GROUP] for i in range(0, len(raw), GROUP))
 
 
 def generate_code() -> str:
-    """A new random code, e.g. ``K7QX-2MBD-…`` (7 groups of 4 base32 characters)."""
-    raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode("ascii")[:CODE_CHARS]
-    return "-".join(raw[i:i + 4] for i in range(0, CODE_CHARS, 4))
+    """A new random code, e.g. ``7KQX-2MBD-9F3T-H4WZ`` (four groups of four characters)."""
+    return group_code("".join(secrets.choice(ALPHABET) for _i in range(CODE_CHARS)))
 
 
 def normalize_code(text: str) -> str:
-    """Upper case without spaces or dashes (what is hashed)."""
-    return re.sub(r"[\s-]+", "", text).upper()
+    """What is hashed: the code in capitals without spaces or dashes, full-width characters
+    read as ASCII (a Chinese input method types ``７ＫＱＸ－…``), and — except in a legacy
+    28-character code — I and L read as 1 and O as 0."""
+    plain = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+    return plain if LEGACY_CODE.fullmatch(plain) else plain.translate(_CROCKFORD)
 
 
 def code_hash(secret: str, code: str) -> str:
-    """The stored fingerprint of ``code`` (use this to look an entered code up)."""
+    """The stored fingerprint of ``code`` (use this to look an entered code up): the code is
+    normalised here, so a code typed in any accepted form finds the invitation it was issued as."""
     return keyed_hash(secret, HASH_PURPOSE, normalize_code(code))
 
 
@@ -98,7 +125,8 @@ def issue_codes(session: Session, wave: Wave, count: int, stratum: str | None, s
         raise ValidationFailed([("stratum", _("The district in %(stratum)s is not a district "
                                               "unit code.", stratum=stratum))])
     now = utcnow()
-    issued = [IssuedCode(generate_code(), stratum, district.code if district else None)
+    names = (district.name, district.name_en or "") if district else None
+    issued = [IssuedCode(generate_code(), stratum, district.code if district else None, names)
               for _i in range(count)]
     session.add_all(Invitation(wave_id=wave.id, code_hash=code_hash(secret, item.code),
                                stratum=stratum, district_unit_id=district.id if district else None,

@@ -196,3 +196,116 @@ def upload_margins(session: Session, wave: Wave, filename: str, data: bytes, act
         "margins": len(rows), "variables": sorted({r.variable for r in rows}),
         "file": filename[:200]})
     return warnings
+
+
+# --- margins edited as tables ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarginTable:
+    """One stratum variable's city-wide shares, as typed or stored (``""``: no margin)."""
+
+    variable: str
+    categories: tuple[tuple[str, str], ...]  # (name, label)
+    values: dict[str, str]
+
+    @property
+    def total(self) -> float | None:
+        """The sum of the readable shares (None when none is given)."""
+        shares = [share_value(self.values.get(c, "")) for c, _label in self.categories]
+        given = [s for s in shares if s is not None]
+        return math.fsum(given) if given else None
+
+    @property
+    def sums_to_one(self) -> bool:
+        return self.total is not None and abs(self.total - 1.0) <= SUM_TOLERANCE
+
+
+def share_value(text: str) -> float | None:
+    """A share typed as 0.25 or 25%; None when empty or unreadable."""
+    text = text.strip().replace(",", "")
+    percent = text.endswith("%")
+    try:
+        value = float(text.rstrip("%").strip()) if text else math.nan
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return value / 100 if percent else value
+
+
+def _share_text(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def margin_tables(session: Session, wave: Wave, typed: dict[str, dict[str, str]] | None = None,
+                  lang: str = "zh") -> list[MarginTable]:
+    """One table per stratum variable with the wave's city-wide margins (counts shown as
+    shares of their total), or the ``typed`` values of a refused form."""
+    from survey.strata import category_labels
+
+    definition = wave_definition(wave)
+    categories = stratum_categories(session, definition, wave)
+    labels = category_labels(session, definition, lang)
+    stored: dict[str, dict[str, float]] = defaultdict(dict)
+    for m in wave.margins:
+        if m.district_unit_id is None and "*" not in m.variable:
+            stored[m.variable][m.category] = m.share if m.share is not None else (m.count or 0.0)
+    tables = []
+    for q in definition.stratum_variables:
+        names = categories.get(q.name, set())
+        if q.list_name is not None:
+            order = [c.name for c in definition.choices(q.list_name) if c.name in names]
+        else:
+            order = sorted(names)
+        if typed is not None:
+            values = dict(typed.get(q.name, {}))
+        else:
+            total = math.fsum(stored[q.name].values()) or 1.0
+            counts = any(m.count is not None for m in wave.margins
+                         if m.variable == q.name and m.district_unit_id is None)
+            values = {c: _share_text(v / total if counts else v) for c, v in stored[q.name].items()}
+        tables.append(MarginTable(q.name, tuple((c, labels.get(q.name, {}).get(c, c)) for c in order),
+                                  values))
+    return tables
+
+
+def save_margin_tables(session: Session, wave: Wave, typed: dict[str, dict[str, str]],
+                       actor: str) -> list[str]:
+    """Replace the wave's city-wide one-variable margins by the tables' shares (per-district and
+    joint margins, uploaded as a file, stay). ``ValidationFailed`` keys each error by
+    ``variable:category`` (a cell) or ``variable`` (its total); returns the warnings."""
+    tables = margin_tables(session, wave, typed)
+    errors: list[tuple[str, str]] = []
+    rows: list[MarginRow] = []
+    for table in tables:
+        for category, _label in table.categories:
+            text = table.values.get(category, "").strip()
+            if not text:
+                continue
+            share = share_value(text)
+            if share is None or not 0 <= share <= 1:
+                errors.append((f"{table.variable}:{category}", _(
+                    "Enter a share between 0 and 1 (e.g. 0.25) or a percentage (25%).")))
+                continue
+            rows.append(MarginRow(0, None, table.variable, category, share, None))
+        if table.total is not None and not table.sums_to_one and not any(
+                key.startswith(f"{table.variable}:") for key, _m in errors):
+            errors.append((table.variable, _(
+                "The shares of %(variable)s%(scope)s sum to %(total)s, not 1.",
+                variable=table.variable, scope="", total=f"{table.total:.6g}")))
+    if errors:
+        raise ValidationFailed(errors)
+    kept = [m for m in wave.margins if m.district_unit_id is not None or "*" in m.variable]
+    old = {"margins": len(wave.margins)}
+    wave.margins[:] = kept
+    session.flush()
+    for r in rows:
+        wave.margins.append(PopulationMargin(district_unit_id=None, variable=r.variable,
+                                             category=r.category, share=r.share, count=None))
+    session.flush()
+    audit.record(session, actor, "wave.margins", "wave", wave.id, old=old, new={
+        "margins": len(wave.margins), "variables": sorted({r.variable for r in rows}),
+        "source": "table"})
+    categories = stratum_categories(session, wave_definition(wave), wave)
+    return _warnings(rows, categories)

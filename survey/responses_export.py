@@ -27,22 +27,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
+from survey.export_text import safe_cell
 from survey.i18n import _
 from survey.interviews import META_COLUMNS, OPTIONAL_COLUMNS
 from survey.models import EvaluationRun, QuestionnaireVersion, Submission, Unit, Wave
 from survey.submission_store import definition_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx")
 WEIGHT_COLUMN = "final_weight"
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (numbers don't)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _text(value: Any) -> str:
@@ -98,7 +91,8 @@ def run_weights(session: Session, wave_id: int, run_id: int) -> dict[int, float]
 
 def response_rows(session: Session, wave_id: int, run_id: int | None = None
                   ) -> tuple[list[str], Iterator[list[Any]]]:
-    """The header and the rows (text cells, formula-escaped) of a wave's responses; with
+    """The header and the rows (text cells neutralised by :func:`survey.export_text.safe_cell`:
+    no formula, no control character, no lone surrogate) of a wave's responses; with
     ``run_id``, a last cell with the submission's final weight in that run (a float, or None)."""
     wave = session.get(Wave, wave_id)
     if wave is None:

@@ -44,3 +44,16 @@ def explain_variable(definition: Definition, name: str) -> str:
                  "variable must be asked before any screen-out.", name=name, screen=screen[0].name)
     return _("%(name)s is not a stratum variable of the questionnaire (mark it as a stratum).",
              name=name)
+
+
+def category_labels(session: Session, definition: Definition, lang: str
+                    ) -> dict[str, dict[str, str]]:
+    """Stratum variable → category → what the respondent saw (choice label, unit name)."""
+    out: dict[str, dict[str, str]] = {}
+    for q in definition.stratum_variables:
+        if q.list_name is not None:
+            out[q.name] = {c.name: definition.label(c, lang) for c in definition.choices(q.list_name)}
+        else:
+            units = list(session.scalars(select(Unit).where(Unit.kind == UnitKind.DISTRICT)))
+            out[q.name] = {u.code: u.display_name(lang) for u in units}
+    return out

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from survey.devices import bucket_of, bucket_query, device_answered, listed
 from survey.hashing import body_sha256, keyed_hash
 from survey.i18n import _
 from survey.invitations import code_hash
@@ -28,7 +29,6 @@ from survey.models import (
     Channel,
     Draft,
     Invitation,
-    Participation,
     Submission,
     Unit,
     Wave,
@@ -145,8 +145,7 @@ def _lookup_statement() -> Any:
     """The wave (:class:`WaveFacts`) joined to the replayed submission and the invitation (each
     unique, so one row at most), with the draft, device and burst facts as subqueries, in one
     SELECT (no row: no such wave)."""
-    s, i, d, p = (Submission.__table__.c, Invitation.__table__.c, Draft.__table__.c,
-                  Participation.__table__.c)
+    s, i, d = Submission.__table__.c, Invitation.__table__.c, Draft.__table__.c
     wave = bindparam("wave")
     burst = (select(s.id).where(s.wave_id == wave, s.source_hash == bindparam("source"),
                                 s.submitted_at >= bindparam("since", type_=s.submitted_at.type))
@@ -154,7 +153,7 @@ def _lookup_statement() -> Any:
     return (facts_query(
         s.id, s.body_sha256, i.id, i.used_at, i.revoked_at, i.district_unit_id,
         exists().where(d.invitation_id == i.id),
-        exists().where(p.wave_id == wave, p.device_hash == bindparam("device")),
+        bucket_query(wave),
         select(func.count()).select_from(burst).scalar_subquery(),
     ).outerjoin(Submission.__table__,
                 (s.wave_id == Wave.__table__.c.id) & (s.client_submission_id == bindparam("client")))
@@ -180,7 +179,8 @@ def _lookup(session: Session, wave_id: int, client_id: str | None, code: object,
     row = conn.execute(_LOOKUP, {
         "wave": wave_id, "client": client_id or "",
         "code": code_hash(secret, code) if valid_code else "",  # type: ignore[arg-type]
-        "device": device_hash or "", "source": source_hash or "",
+        "device_bucket": bucket_of(device_hash) if device_hash else -1,
+        "source": source_hash or "",
         "since": now - timedelta(seconds=float(setting(settings, "burst_window_s"))),
         "limit": int(setting(settings, "burst_limit")) + 1,
     }).first()
@@ -189,7 +189,7 @@ def _lookup(session: Session, wave_id: int, client_id: str | None, code: object,
     wave = WaveFacts.from_row(row)
     row = row[len(COLUMNS):]
     return wave, _Lookup(row[0] if client_id else None, row[1], row[2], row[3], row[4], row[5],
-                         bool(row[6]), bool(row[7]) and device_hash is not None,
+                         bool(row[6]), device_hash is not None and listed(row[7], device_hash),
                          int(row[8] or 0) if source_hash else 0)
 
 
@@ -261,8 +261,7 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
 
 
 def _device_used(session: Session, wave_id: int, device_hash: str) -> bool:
-    return session.scalar(select(Participation.id).where(
-        Participation.wave_id == wave_id, Participation.device_hash == device_hash)) is not None
+    return device_answered(session.connection(), wave_id, device_hash)
 
 
 def _validate_and_store(session: Session, request: SubmissionRequest, wave: WaveFacts,
@@ -319,18 +318,24 @@ def _validate_and_store(session: Session, request: SubmissionRequest, wave: Wave
         submission_id = write_submission(
             session, rows, invitation_id=invitation_id, used_on=now.replace(
                 hour=0, minute=0, second=0, microsecond=0), device_hash=device_hash,
-            recorded_on=now.date(), delete_draft=facts.has_draft and invitation_id is not None)
-        if submission_id is None:  # the code was used meanwhile: nothing was written
+            delete_draft=facts.has_draft and invitation_id is not None)
+        if submission_id is None:  # the code was used, or the device answered, meanwhile
             session.rollback()
-            return _replay(session, wave.id, client_id, body_hash) or SubmissionResult(
-                409, "used", message=_("This invitation code has already been used."))
+            return _lost_race(session, wave.id, client_id, body_hash, device_hash)
     except IntegrityError:
         session.rollback()
-        replay = _replay(session, wave.id, client_id, body_hash)
-        if replay:
-            return replay
-        if device_hash and _device_used(session, wave.id, device_hash):
-            return SubmissionResult(409, "device", message=_(
-                "A response to this survey was already sent from this device."))
-        return SubmissionResult(409, "used", message=_("This invitation code has already been used."))
+        return _lost_race(session, wave.id, client_id, body_hash, device_hash)
     return SubmissionResult(201, "created", submission_id=submission_id)
+
+
+def _lost_race(session: Session, wave_id: int, client_id: str, body_hash: str,
+               device_hash: str | None) -> SubmissionResult:
+    """What a submission that another one overtook is told: the replay of its own earlier
+    attempt, or that the device or the code was used (the session was rolled back)."""
+    replay = _replay(session, wave_id, client_id, body_hash)
+    if replay:
+        return replay
+    if device_hash and _device_used(session, wave_id, device_hash):
+        return SubmissionResult(409, "device", message=_(
+            "A response to this survey was already sent from this device."))
+    return SubmissionResult(409, "used", message=_("This invitation code has already been used."))

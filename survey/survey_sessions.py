@@ -1,14 +1,17 @@
 """Server-side survey state: the answers a citizen has given so far, between pages.
 
 The web layer keeps only a random token in the (signed) session cookie; the state lives here,
-so long answers never overflow the 4 KB a browser keeps for a cookie.
+so long answers never overflow the 4 KB a browser keeps for a cookie. Only what the citizen typed
+is stored here: the invitation code and the id the response will be stored under stay in the
+cookie, so that no row of this table joins an invitation to a submission. Writes are flushed;
+the caller's transaction commits them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from survey.db import utcnow
@@ -43,17 +46,15 @@ def load_state(session: Session, token: str) -> dict[str, Any] | None:
 
 
 def save_state(session: Session, token: str, wave_id: int, state: dict[str, Any]) -> None:
-    """Create or replace the state saved under ``token`` (flushed; the caller commits)."""
-    row = session.scalar(
-        select(SurveySession).where(SurveySession.token_hash == sha256_hex(token))
-    )
-    if row is None:
-        session.add(SurveySession(token_hash=sha256_hex(token), wave_id=wave_id, state=state))
-    else:
-        row.wave_id = wave_id
-        row.state = state
-        row.updated_at = utcnow()
-    session.flush()
+    """Create or replace the state saved under ``token`` (one UPDATE, an INSERT the first time)."""
+    token_hash = sha256_hex(token)
+    result = session.execute(
+        update(SurveySession).where(SurveySession.token_hash == token_hash)
+        .values(wave_id=wave_id, state=state, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.add(SurveySession(token_hash=token_hash, wave_id=wave_id, state=state))
+        session.flush()
 
 
 def delete_state(session: Session, token: str) -> None:

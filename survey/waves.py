@@ -97,7 +97,7 @@ def _check(session: Session, data: WaveInput) -> tuple[dict[str, Any], list[tupl
                                    "YYYY (2026).")))
     values["period"] = data.period.strip()
     version = None
-    if data.version_id.strip().isdigit():
+    if data.version_id.strip().isdigit() and int(data.version_id) < 2**31:  # an INTEGER id
         version = session.get(QuestionnaireVersion, int(data.version_id))
     if version is None:
         errors.append(("questionnaire", _("Choose a questionnaire version.")))

@@ -43,10 +43,16 @@ def test_anonymous_admin_request_redirects_to_login(client) -> None:
     assert "/login?next=/admin/" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("role", ["viewer", "office"])
+@pytest.mark.parametrize("role", ["viewer", "office", "unit"])
 def test_other_roles_cannot_reach_admin_pages(client, auth, role) -> None:
     auth.login_as(role)
     assert client.get("/admin/").status_code == 403
+
+
+def test_a_unit_user_reaches_its_portal_but_not_the_office(client, auth) -> None:
+    auth.login_as("unit")
+    assert client.get("/office/").status_code == 403
+    assert client.get("/unit/").status_code == 200
 
 
 def test_viewer_reaches_the_office_overview(client, auth) -> None:

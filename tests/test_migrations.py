@@ -16,7 +16,7 @@ from tests.dbsupport import alembic_config, create_pg_database, drop_pg_database
 TABLES = {
     "unit", "peer_group", "user_account", "api_token", "audit_log", "questionnaire",
     "questionnaire_version", "wave", "wave_unit", "quota", "population_margin", "invitation",
-    "draft", "submission", "rating", "participation", "quality_review", "evaluation_run",
+    "draft", "submission", "rating", "device_bucket", "quality_review", "evaluation_run",
     "evaluation_result", "component_score", "survey_session",
 }
 

@@ -27,6 +27,7 @@ def test_seed_demo_counts_and_idempotence(runner, db) -> None:
     result = runner.invoke(args=["seed-demo", "--responses", "2000"])
     assert result.exit_code == 0, result.output
     assert "login: admin / " in result.output and "login: office / " in result.output
+    assert "login: liaison / " in result.output  # the unit portal's demo login
     assert count(db, Unit.id) == 42
     assert db.scalar(select(func.count()).where(Unit.kind == UnitKind.DISTRICT)) == 12
     assert count(db, PeerGroup.id) == 3
@@ -39,7 +40,7 @@ def test_seed_demo_counts_and_idempotence(runner, db) -> None:
     states = sorted(w.state for w in db.scalars(select(Wave)))
     assert states == sorted([WaveState.CLOSED, WaveState.OPEN])
     assert {m.variable for m in db.scalars(select(PopulationMargin))} == {"age_band", "sex", "district"}
-    assert {u.role.value for u in db.scalars(select(User))} == {"admin", "office"}
+    assert {u.role.value for u in db.scalars(select(User))} == {"admin", "office", "unit"}
 
     again = runner.invoke(args=["seed-demo", "--responses", "2000"])
     assert again.exit_code == 0

@@ -1,37 +1,34 @@
-"""The browser builder: server-rendered forms (keyboard and no-JavaScript friendly) that edit a
-draft questionnaire version section by section; every edit re-validates the whole definition.
+"""The browser builder: forms that edit a draft questionnaire version part by part; every edit
+re-validates the whole definition and can be undone.
 
-An edit that adds a problem to the part being edited is refused and the form comes back with
-what was typed and the messages at their fields; other issues (e.g. a section that has no
-questions yet) are listed on the builder page, and publishing requires none.
+Without JavaScript every operation is a form post answered by a redirect to the builder page;
+with it, ``static/js/builder.js`` sends the same posts with ``X-Minyi-Fragment: 1`` and swaps in
+the fragment it gets back (see ``app/admin/_builder_pages.py``). An edit that adds a problem to
+the part being edited is refused and the form comes back with what was typed and the messages
+at their fields; other issues (e.g. a section that has no questions yet) are listed on the
+builder page in the administrator's words, and publishing requires none.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.admin import bp
+from app.admin._builder_pages import after_change, list_page, node_page, overview
 from app.admin._pages import actor, errors_of, field_errors, form_data, load, refused
 from app.database import db_session
 from app.i18n import current_language
 from survey import builder as b
+from survey.builder_history import save_change, undo_last
+from survey.builder_words import node_words
 from survey.errors import DomainError
-from survey.models import QuestionnaireVersion, Unit, UnitKind
-from survey.questionnaire import PRESETS, QUESTION_TYPES
-from survey.questionnaire.question_rules import FIELDS_BY_TYPE
-from survey.versions import (
-    check_document,
-    create_draft,
-    ensure_editable,
-    get_version,
-    save_document,
-)
+from survey.models import QuestionnaireVersion
+from survey.questionnaire import PRESETS
+from survey.versions import check_document, create_draft, ensure_editable, get_version
 
 Page = str | tuple[str, int] | Response
 
@@ -50,7 +47,7 @@ def _issue_keys(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
 
 
 def _save(version: QuestionnaireVersion, old: dict[str, Any], new: dict[str, Any], place: str | None,
-          change: str) -> dict[str, list[str]] | None:
+          change: str, description: str) -> dict[str, list[str]] | None:
     """Save ``new`` unless it adds issues at ``place``; returns those issues by field if refused."""
     if place is not None:
         added = _issue_keys(new) - _issue_keys(old)
@@ -59,24 +56,20 @@ def _save(version: QuestionnaireVersion, old: dict[str, Any], new: dict[str, Any
         if mine:
             return field_errors(mine)
     session = db_session()
-    save_document(session, version, new, actor(), change)
+    save_change(session, version, old, new, actor(), change, description)
     session.commit()
     return None
-
-
-def _back(version: QuestionnaireVersion) -> Response:
-    return redirect(url_for("admin.builder", version_id=version.id), 303)
-
-
-def _langs(doc: dict[str, Any]) -> list[str]:
-    return b.document_languages(doc)
 
 
 @bp.route("/builder/new", methods=["GET", "POST"])
 def builder_new() -> Page:
     """Start a questionnaire in the builder (form id and titles)."""
+    from flask import redirect, render_template
+
+    from survey.builder_words import field_labels
+
     if request.method == "GET":
-        return render_template("admin/builder_new.html", values={}, errors={})
+        return render_template("admin/builder_new.html", values={}, errors={}, labels=field_labels())
     form = form_data()
     session = db_session()
     try:
@@ -86,53 +79,52 @@ def builder_new() -> Page:
         session.commit()
     except DomainError as error:
         session.rollback()
-        return render_template("admin/builder_new.html", values=form,
+        return render_template("admin/builder_new.html", values=form, labels=field_labels(),
                                errors=field_errors(errors_of(error))), 422
-    return _back(version)
+    return redirect(url_for("admin.builder", version_id=version.id), 303)
 
 
-def _overview(version: QuestionnaireVersion, doc: dict[str, Any], settings: dict[str, str] | None = None,
-              errors: dict[str, list[str]] | None = None, status: int = 200) -> tuple[str, int]:
-    issues = check_document(doc)[1]
-    placed = [(b.issue_place(i.location), i) for i in issues]
-    return render_template(
-        "admin/builder.html", version=version, doc=doc, langs=_langs(doc), issues=issues,
-        placed=placed, settings=settings or b.settings_to_form(doc), errors=errors or {},
-        presets=PRESETS, lang=current_language()), status
-
-
-@bp.get("/versions/<int:version_id>/builder")
+@bp.get("/versions/<dbid:version_id>/builder")
 def builder(version_id: int) -> Page:
     """The draft's outline: settings, choice lists, sections and their items, every issue."""
     version, doc = _editable(version_id)
     if version is None:
         return doc
-    return _overview(version, doc)
+    return overview(version, doc)
 
 
-@bp.post("/versions/<int:version_id>/builder/settings")
+@bp.post("/versions/<dbid:version_id>/builder/settings")
 def builder_settings(version_id: int) -> Page:
-    """Save titles, languages and the version label."""
+    """Save titles, languages (chosen from a list) and the version label."""
     version, doc = _editable(version_id)
     if version is None:
         return doc
     form = form_data()
-    new = b.settings_from_form(doc, form)
-    errors = _save(version, doc, new, "settings", "settings")
+    languages = request.form.getlist("languages")
+    new = b.settings_from_form(doc, {**form, "languages": ",".join(languages)})
+    errors = _save(version, doc, new, "settings", "settings", _("Settings saved."))
     if errors:
-        return _overview(version, doc, form, errors, 422)
-    flash(_("Settings saved."), "success")
-    return _back(version)
+        return overview(version, doc, {**form, "languages": languages}, errors, 422)
+    return after_change(version, _("Settings saved."))
+
+
+@bp.post("/versions/<dbid:version_id>/builder/undo")
+def builder_undo(version_id: int) -> Page:
+    """Undo the last change made in the builder."""
+    version, doc = _editable(version_id)
+    if version is None:
+        return doc
+    session = db_session()
+    try:
+        undone = undo_last(session, version, actor())
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        return refused(error, url_for("admin.builder", version_id=version_id))
+    return after_change(version, _("Undone: %(change)s", change=undone))
 
 
 # --- choice lists ------------------------------------------------------------------------------
-
-
-def _list_page(version: QuestionnaireVersion, doc: dict[str, Any], form: dict[str, str],
-               old_name: str | None, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
-    rows = b.choice_rows(form)
-    return render_template("admin/builder_list.html", version=version, langs=_langs(doc),
-                           values=form, rows=rows, old_name=old_name, errors=errors), status
 
 
 def _with_spare_rows(form: dict[str, str], langs: list[str]) -> dict[str, str]:
@@ -146,21 +138,21 @@ def _with_spare_rows(form: dict[str, str], langs: list[str]) -> dict[str, str]:
     return {**form, **renumbered}
 
 
-@bp.route("/versions/<int:version_id>/builder/lists/new", methods=["GET", "POST"],
+@bp.route("/versions/<dbid:version_id>/builder/lists/new", methods=["GET", "POST"],
           defaults={"name": None})
-@bp.route("/versions/<int:version_id>/builder/lists/<name>", methods=["GET", "POST"])
+@bp.route("/versions/<dbid:version_id>/builder/lists/<name>", methods=["GET", "POST"])
 def builder_list(version_id: int, name: str | None) -> Page:
     """Add or edit a choice list (one row per option; blank rows are ignored)."""
     version, doc = _editable(version_id)
     if version is None:
         return doc
-    langs = _langs(doc)
+    langs = b.document_languages(doc)
     lists = doc.get("choice_lists") or {}
     if name is not None and name not in lists:
         abort(404)
     if request.method == "GET":
         form = b.choice_list_to_form(name or "", lists.get(name, []) if name else [], langs)
-        return _list_page(version, doc, _with_spare_rows(form, langs), name, {})
+        return list_page(version, doc, _with_spare_rows(form, langs), name, {})
     form = form_data()
     new_name, choices, number_errors = b.choice_list_from_form(form, langs)
     errors = field_errors(number_errors)
@@ -168,26 +160,27 @@ def builder_list(version_id: int, name: str | None) -> Page:
         errors.setdefault("list_name", []).append(_("A name is required."))
     elif new_name != name and new_name in lists:
         errors.setdefault("list_name", []).append(_("A list with this name already exists."))
+    notice = _("Choice list %(name)s saved.", name=new_name)
     if not errors:
         new = b.set_choice_list(doc, name, new_name, choices)
-        errors = _save(version, doc, new, f"list:{new_name}", f"list {new_name}") or {}
+        errors = _save(version, doc, new, f"list:{new_name}", f"list {new_name}", notice) or {}
     if errors:
-        return _list_page(version, doc, _with_spare_rows(form, langs), name, errors, 422)
-    flash(_("Choice list %(name)s saved.", name=new_name), "success")
-    return _back(version)
+        return list_page(version, doc, _with_spare_rows(form, langs), name, errors, 422)
+    return after_change(version, notice)
 
 
-@bp.post("/versions/<int:version_id>/builder/lists/<name>/delete")
+@bp.post("/versions/<dbid:version_id>/builder/lists/<name>/delete")
 def builder_list_delete(version_id: int, name: str) -> Page:
     """Delete a choice list (questions using it are then listed as issues)."""
     version, doc = _editable(version_id)
     if version is None:
         return doc
-    _save(version, doc, b.delete_choice_list(doc, name), None, f"delete list {name}")
-    return _back(version)
+    notice = _("Choice list %(name)s deleted.", name=name)
+    _save(version, doc, b.delete_choice_list(doc, name), None, f"delete list {name}", notice)
+    return after_change(version, notice)
 
 
-@bp.post("/versions/<int:version_id>/builder/lists/preset")
+@bp.post("/versions/<dbid:version_id>/builder/lists/preset")
 def builder_list_preset(version_id: int) -> Page:
     """Add an answer scale preset (5-level satisfaction with points, 3-level, yes/no)."""
     version, doc = _editable(version_id)
@@ -197,9 +190,9 @@ def builder_list_preset(version_id: int) -> Page:
     if key not in PRESETS:
         abort(400)
     new, list_name = b.add_preset_list(doc, key)
-    _save(version, doc, new, None, f"preset {key}")
-    flash(_("Choice list %(name)s saved.", name=list_name), "success")
-    return _back(version)
+    notice = _("Choice list %(name)s saved.", name=list_name)
+    _save(version, doc, new, None, f"preset {key}", notice)
+    return after_change(version, notice)
 
 
 # --- sections, groups, questions ---------------------------------------------------------------
@@ -223,15 +216,6 @@ def _kind_of(doc: dict[str, Any], path: tuple[int, ...]) -> str:
     return str(_node(doc, path[:1]).get("kind", "respondent"))
 
 
-def _node_page(version: QuestionnaireVersion, doc: dict[str, Any], what: str, form: dict[str, str],
-               errors: dict[str, list[str]], action: str, kind: str, status: int = 200) -> tuple[str, int]:
-    return render_template(
-        f"admin/builder_{what}.html", version=version, langs=_langs(doc), values=form,
-        errors=errors, action=action, kind=kind, lists=list(doc.get("choice_lists") or {}),
-        presets=PRESETS, types=QUESTION_TYPES, lang=current_language(),
-        fields_by_type=json.dumps({t: sorted(f) for t, f in FIELDS_BY_TYPE.items()})), status
-
-
 def _what(node: dict[str, Any], path: tuple[int, ...]) -> str:
     if len(path) == 1:
         return "section"
@@ -240,7 +224,7 @@ def _what(node: dict[str, Any], path: tuple[int, ...]) -> str:
 
 def _from_form(what: str, form: dict[str, str], doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list]:
     """``(node, doc with any preset list added, number errors)``."""
-    langs = _langs(doc)
+    langs = b.document_languages(doc)
     if what == "section":
         return b.section_from_form(form, langs), doc, []
     if what == "group":
@@ -253,7 +237,11 @@ def _from_form(what: str, form: dict[str, str], doc: dict[str, Any]) -> tuple[di
     return question, doc, errors
 
 
-@bp.route("/versions/<int:version_id>/builder/sections/new", methods=["GET", "POST"])
+def _where(doc: dict[str, Any], path: tuple[int, ...]) -> str:
+    return node_words(doc, path, current_language())
+
+
+@bp.route("/versions/<dbid:version_id>/builder/sections/new", methods=["GET", "POST"])
 def builder_section_new(version_id: int) -> Page:
     """Add a section (respondent: asked once; unit: asked for each rated unit)."""
     version, doc = _editable(version_id)
@@ -261,19 +249,23 @@ def builder_section_new(version_id: int) -> Page:
         return doc
     action = url_for("admin.builder_section_new", version_id=version_id)
     if request.method == "GET":
-        return _node_page(version, doc, "section", {"kind": "respondent"}, {}, action, "")
+        return node_page(version, doc, "section", {"kind": "respondent"}, {}, action, "")
     form = form_data()
-    section = b.section_from_form(form, _langs(doc))
+    section = b.section_from_form(form, b.document_languages(doc))
     new = b.add_section(doc, section)
     place = str(len(new["sections"]) - 1)
-    errors = _save(version, doc, new, place, f"add section {section['name']}")
+    notice = _("Section %(name)s saved.", name=section["name"])
+    errors = _save(version, doc, new, place, f"add section {section['name']}", notice)
     if errors:
-        return _node_page(version, doc, "section", form, errors, action, "", 422)
-    flash(_("Section %(name)s saved.", name=section["name"]), "success")
-    return _back(version)
+        return node_page(version, doc, "section", form, errors, action, "", 422)
+    return after_change(version, notice)
 
 
-@bp.route("/versions/<int:version_id>/builder/nodes/<node>/add/<what>", methods=["GET", "POST"])
+#: A new question starts as a required single choice; a scored item weighs 1 unless changed.
+NEW_QUESTION = {"type": "select_one", "required": "1", "weight": "1"}
+
+
+@bp.route("/versions/<dbid:version_id>/builder/nodes/<node>/add/<what>", methods=["GET", "POST"])
 def builder_item_new(version_id: int, node: str, what: str) -> Page:
     """Add a question or a group at the end of the section or group ``node``."""
     version, doc = _editable(version_id)
@@ -288,20 +280,21 @@ def builder_item_new(version_id: int, node: str, what: str) -> Page:
     kind = _kind_of(doc, container)
     action = url_for("admin.builder_item_new", version_id=version_id, node=node, what=what)
     if request.method == "GET":
-        start = {"type": "select_one", "required": "1"} if what == "question" else {}
-        return _node_page(version, doc, what, start, {}, action, kind)
+        return node_page(version, doc, what, dict(NEW_QUESTION) if what == "question" else {}, {},
+                         action, kind)
     form = form_data()
     item, with_lists, number_errors = _from_form(what, form, doc)
     place = b.path_text((*container, len(parent.get("items") or [])))
+    notice = _("%(name)s saved.", name=item["name"])
     errors = field_errors(number_errors) or _save(
-        version, doc, b.add_item(with_lists, container, item), place, f"add {what} {item['name']}")
+        version, doc, b.add_item(with_lists, container, item), place, f"add {what} {item['name']}",
+        _("Added %(name)s to %(where)s", name=item["name"], where=_where(doc, container)))
     if errors:
-        return _node_page(version, doc, what, form, errors, action, kind, 422)
-    flash(_("%(name)s saved.", name=item["name"]), "success")
-    return _back(version)
+        return node_page(version, doc, what, form, errors, action, kind, 422)
+    return after_change(version, notice)
 
 
-@bp.route("/versions/<int:version_id>/builder/nodes/<node>", methods=["GET", "POST"])
+@bp.route("/versions/<dbid:version_id>/builder/nodes/<node>", methods=["GET", "POST"])
 def builder_node(version_id: int, node: str) -> Page:
     """Edit a section, group or question."""
     version, doc = _editable(version_id)
@@ -312,56 +305,65 @@ def builder_node(version_id: int, node: str) -> Page:
     what = _what(current, path)
     kind = _kind_of(doc, path)
     action = url_for("admin.builder_node", version_id=version_id, node=node)
-    langs = _langs(doc)
+    langs = b.document_languages(doc)
     if request.method == "GET":
         to_form = {"section": b.section_to_form, "group": b.group_to_form,
                    "question": b.question_to_form}[what]
-        return _node_page(version, doc, what, to_form(current, langs), {}, action, kind)
+        return node_page(version, doc, what, to_form(current, langs), {}, action, kind)
     form = form_data()
     item, with_lists, number_errors = _from_form(what, form, doc)
+    notice = _("%(name)s saved.", name=item["name"])
     errors = field_errors(number_errors) or _save(
-        version, doc, b.replace_node(with_lists, path, item), node, f"edit {item['name']}")
+        version, doc, b.replace_node(with_lists, path, item), node, f"edit {item['name']}",
+        _("Edited %(where)s", where=_where(doc, path)))
     if errors:
-        return _node_page(version, doc, what, form, errors, action, kind, 422)
-    flash(_("%(name)s saved.", name=item["name"]), "success")
-    return _back(version)
+        return node_page(version, doc, what, form, errors, action, kind, 422)
+    return after_change(version, notice)
 
 
-@bp.post("/versions/<int:version_id>/builder/nodes/<node>/move")
+@bp.post("/versions/<dbid:version_id>/builder/nodes/<node>/move")
 def builder_node_move(version_id: int, node: str) -> Page:
-    """Move a section or item one place up or down."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
-    path = _path(node)
-    _node(doc, path)
-    delta = -1 if request.form.get("direction") == "up" else 1
-    _save(version, doc, b.move_node(doc, path, delta), None, f"move {node}")
-    return _back(version)
-
-
-@bp.post("/versions/<int:version_id>/builder/nodes/<node>/delete")
-def builder_node_delete(version_id: int, node: str) -> Page:
-    """Delete a section or item (references to it are then listed as issues)."""
+    """Move a section or item one place up or down, or to position ``to`` among its siblings."""
     version, doc = _editable(version_id)
     if version is None:
         return doc
     path = _path(node)
     name = _node(doc, path).get("name", node)
-    _save(version, doc, b.delete_node(doc, path), None, f"delete {name}")
-    flash(_("%(name)s deleted.", name=name), "success")
-    return _back(version)
+    target = request.form.get("to", "")
+    if target.isdigit():
+        new = b.move_node_to(doc, path, int(target))
+    else:
+        new = b.move_node(doc, path, -1 if request.form.get("direction") == "up" else 1)
+    notice = _("%(name)s moved.", name=name)
+    if new != doc:
+        _save(version, doc, new, None, f"move {node}", _("Moved %(where)s", where=_where(doc, path)))
+    return after_change(version, notice)
 
 
-@bp.get("/versions/<int:version_id>/preview")
-def version_preview(version_id: int) -> Page:
-    """The questionnaire as a citizen sees it on a phone (read-only)."""
-    session = db_session()
-    version = load(get_version, session, version_id)
-    definition, issues = check_document(version.definition)
-    units: dict[str, list[Unit]] = {}
-    for kind in UnitKind:
-        units[kind.value] = list(session.scalars(select(Unit).where(
-            Unit.kind == kind, Unit.active).order_by(Unit.code).limit(50)))
-    return render_template("admin/preview.html", version=version, definition=definition,
-                           issues=issues, units=units, lang=current_language())
+@bp.post("/versions/<dbid:version_id>/builder/nodes/<node>/duplicate")
+def builder_node_duplicate(version_id: int, node: str) -> Page:
+    """Copy a section or item right after it (the copy gets new names)."""
+    version, doc = _editable(version_id)
+    if version is None:
+        return doc
+    path = _path(node)
+    name = _node(doc, path).get("name", node)
+    new, copy_path = b.duplicate_node(doc, path)
+    copy_name = b.get_node(new, copy_path).get("name", "")
+    notice = _("%(name)s copied as %(copy)s.", name=name, copy=copy_name)
+    _save(version, doc, new, None, f"duplicate {name}", _("Copied %(where)s", where=_where(doc, path)))
+    return after_change(version, notice)
+
+
+@bp.post("/versions/<dbid:version_id>/builder/nodes/<node>/delete")
+def builder_node_delete(version_id: int, node: str) -> Page:
+    """Delete a section or item (references to it are then listed as issues; undo restores it)."""
+    version, doc = _editable(version_id)
+    if version is None:
+        return doc
+    path = _path(node)
+    name = _node(doc, path).get("name", node)
+    notice = _("%(name)s deleted.", name=name)
+    _save(version, doc, b.delete_node(doc, path), None, f"delete {name}",
+          _("Deleted %(where)s", where=_where(doc, path)))
+    return after_change(version, notice)

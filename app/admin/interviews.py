@@ -11,6 +11,7 @@ from app.admin import bp
 from app.admin._pages import actor, errors_of, load, uploaded_file
 from app.database import db_session
 from survey.errors import DomainError
+from survey.import_templates import INTERVIEW_COLUMNS
 from survey.interviews import import_interviews, import_layout
 from survey.models import Wave
 from survey.waves import get_wave
@@ -18,10 +19,10 @@ from survey.waves import get_wave
 
 def _page(wave: Wave, errors: list[tuple[str, str]], status: int = 200) -> tuple[str, int]:
     return render_template("admin/interviews_import.html", wave=wave, errors=errors,
-                           layout=import_layout(db_session(), wave)), status
+                           layout=import_layout(db_session(), wave), columns=INTERVIEW_COLUMNS), status
 
 
-@bp.route("/waves/<int:wave_id>/interviews/import", methods=["GET", "POST"])
+@bp.route("/waves/<dbid:wave_id>/interviews/import", methods=["GET", "POST"])
 def interviews_import(wave_id: int) -> tuple[str, int] | Response:
     """Import interviews from a .csv or .xlsx file: every bad row reported, nothing stored then."""
     session = db_session()

@@ -28,7 +28,7 @@ def code_link_template() -> str:
         return request.url_root.rstrip("/") + "/s/code/{code}"
 
 
-@bp.post("/waves/<int:wave_id>/codes")
+@bp.post("/waves/<dbid:wave_id>/codes")
 def codes_issue(wave_id: int) -> Page:
     """Issue codes; the response is the only place they appear (CSV or printable sheet)."""
     session = db_session()
@@ -57,7 +57,7 @@ def codes_issue(wave_id: int) -> Page:
     return response
 
 
-@bp.post("/waves/<int:wave_id>/codes/revoke")
+@bp.post("/waves/<dbid:wave_id>/codes/revoke")
 def codes_revoke(wave_id: int) -> Page:
     """Revoke one unused code (typed by the administrator)."""
     session = db_session()
@@ -73,7 +73,7 @@ def codes_revoke(wave_id: int) -> Page:
     return redirect(url_for("admin.wave", wave_id=wave_id, _anchor="codes"), 303)
 
 
-@bp.post("/waves/<int:wave_id>/codes/revoke-unused")
+@bp.post("/waves/<dbid:wave_id>/codes/revoke-unused")
 def codes_revoke_unused(wave_id: int) -> Page:
     """Revoke every unused code of the wave (or of one stratum)."""
     session = db_session()

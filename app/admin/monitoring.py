@@ -23,6 +23,8 @@ from survey.monitoring import ANY_FLAG, FLAG_WORDS, flag_text, wave_monitoring
 from survey.responses_export import FORMATS, export_responses
 
 REVIEWS = {"restore": quality.restore, "exclude": quality.exclude, "quarantine": quality.quarantine}
+#: The last page of the review list that is served (a larger ``?page=`` shows this one).
+MAX_PAGE = 100_000
 INTERVIEWER_REVIEWS = {"quarantine": quality.quarantine_interviewer,
                        "restore": quality.restore_interviewer}
 
@@ -39,7 +41,7 @@ def _page(wave_id: int, status: int = 200, decision: dict[str, Any] | None = Non
     """The wave's monitoring page (``?flag=`` filters the review list, ``?page=`` pages it);
     ``decision``: the refused interviewer form (its interviewer, typed reason and errors)."""
     try:
-        page = int(request.args.get("page", "1"))
+        page = min(max(int(request.args.get("page", "1")), 1), MAX_PAGE)
     except ValueError:
         page = 1
     try:
@@ -56,7 +58,7 @@ def _page(wave_id: int, status: int = 200, decision: dict[str, Any] | None = Non
                            findings_live=live, findings_run=findings_run), status
 
 
-@bp.get("/waves/<int:wave_id>/monitoring")
+@bp.get("/waves/<dbid:wave_id>/monitoring")
 def monitoring(wave_id: int) -> tuple[str, int]:
     """One wave's progress and quality, its interviewers and the responses to review."""
     return _page(wave_id)
@@ -69,7 +71,7 @@ def _back(wave_id: int, anchor: str) -> str:
     return url_for("admin.monitoring", wave_id=wave_id, **args) + anchor
 
 
-@bp.post("/submissions/<int:submission_id>/review")
+@bp.post("/submissions/<dbid:submission_id>/review")
 def review_submission(submission_id: int) -> WerkzeugResponse:
     """Restore, exclude or quarantine a response; a reason is required (audit log)."""
     session = db_session()
@@ -93,7 +95,7 @@ def review_submission(submission_id: int) -> WerkzeugResponse:
     return redirect(_back(wave_id, "#review"), code=303)
 
 
-@bp.post("/waves/<int:wave_id>/interviewers/<interviewer_id>/review")
+@bp.post("/waves/<dbid:wave_id>/interviewers/<interviewer_id>/review")
 def review_interviewer(wave_id: int, interviewer_id: str) -> tuple[str, int] | WerkzeugResponse:
     """Set aside, or restore, all the interviews of one interviewer in one decision (reason
     required): 303 back to the page, or the page with the error next to the form."""
@@ -122,7 +124,7 @@ def review_interviewer(wave_id: int, interviewer_id: str) -> tuple[str, int] | W
     return redirect(url_for("admin.monitoring", wave_id=wave_id) + "#interviewers", code=303)
 
 
-@bp.get("/waves/<int:wave_id>/responses.<fmt>")
+@bp.get("/waves/<dbid:wave_id>/responses.<fmt>")
 def responses_download(wave_id: int, fmt: str) -> Response:
     """The raw responses export (CSV or XLSX) for statisticians."""
     if fmt not in FORMATS:

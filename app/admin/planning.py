@@ -28,7 +28,7 @@ def _page(wave_id: int, values: dict[str, str], plan=None, errors=None,  # noqa:
                            errors=errors or {}, variables=margin_variables(wave)), status
 
 
-@bp.get("/waves/<int:wave_id>/plan")
+@bp.get("/waves/<dbid:wave_id>/plan")
 def wave_plan(wave_id: int) -> Page:
     """The plan for the options in the query string (none: the half-width of the last run)."""
     session = db_session()
@@ -43,7 +43,7 @@ def wave_plan(wave_id: int) -> Page:
     return _page(wave_id, values, plan)
 
 
-@bp.post("/waves/<int:wave_id>/plan")
+@bp.post("/waves/<dbid:wave_id>/plan")
 def wave_plan_apply(wave_id: int) -> Page:
     """Replace the wave's quotas by the plan's (one action, audited by the quota service)."""
     session = db_session()

@@ -8,11 +8,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.admin import bp
+from app.admin._builder_pages import issue_sentences
 from app.admin._pages import actor, errors_of, load, refused, uploaded_file
 from app.database import db_session
 from survey.errors import DomainError
 from survey.models import Questionnaire
 from survey.versions import (
+    check_document,
     export_version,
     get_version,
     import_questionnaire,
@@ -51,14 +53,15 @@ def questionnaire_upload() -> tuple[str, int] | BaseResponse:
     return redirect(url_for("admin.version", version_id=version.id), 303)
 
 
-@bp.get("/versions/<int:version_id>")
+@bp.get("/versions/<dbid:version_id>")
 def version(version_id: int) -> str:
-    """A version: status, issues (drafts), actions."""
+    """A version: status, issues (drafts, in the builder's words), actions."""
     row = load(get_version, db_session(), version_id)
-    return render_template("admin/version.html", version=row, issues=version_issues(row))
+    return render_template("admin/version.html", version=row,
+                           issues=issue_sentences(row.definition) if version_issues(row) else [])
 
 
-@bp.get("/versions/<int:version_id>/export/<fmt>")
+@bp.get("/versions/<dbid:version_id>/export/<fmt>")
 def version_export(version_id: int, fmt: str) -> Response | tuple[str, int]:
     """Download a version as Minyi JSON or XLSForm."""
     row = load(get_version, db_session(), version_id)
@@ -72,19 +75,30 @@ def version_export(version_id: int, fmt: str) -> Response | tuple[str, int]:
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.post("/versions/<int:version_id>/publish")
+@bp.get("/versions/<dbid:version_id>/publish/confirm")
+def version_publish_confirm(version_id: int) -> tuple[str, int]:
+    """What publishing will do (who can answer, what freezes), and the button that does it."""
+    row = load(get_version, db_session(), version_id)
+    definition, issues = check_document(row.definition)
+    return render_template("admin/publish_confirm.html", version=row, definition=definition,
+                           issues=issue_sentences(row.definition) if issues else []), 200
+
+
+@bp.post("/versions/<dbid:version_id>/publish")
 def version_publish(version_id: int) -> tuple[str, int] | BaseResponse:
-    """Publish a draft without issues; it can never change afterwards."""
+    """Publish a draft without issues, once confirmed; it can never change afterwards."""
     session = db_session()
     row = load(get_version, session, version_id)
+    if request.form.get("confirm") != "1":
+        return redirect(url_for("admin.version_publish_confirm", version_id=version_id), 303)
     try:
         publish_version(session, row, actor())
         session.commit()
     except DomainError as error:
         session.rollback()
-        issues = version_issues(row)
-        if issues:
-            return render_template("admin/version.html", version=row, issues=issues,
+        if version_issues(row):
+            return render_template("admin/version.html", version=row,
+                                   issues=issue_sentences(row.definition),
                                    message=error.message), 422
         return refused(error, url_for("admin.version", version_id=version_id))
     flash(_("Version %(version)s is published; it can no longer change.", version=row.version),
@@ -92,7 +106,7 @@ def version_publish(version_id: int) -> tuple[str, int] | BaseResponse:
     return redirect(url_for("admin.version", version_id=row.id), 303)
 
 
-@bp.post("/versions/<int:version_id>/new-version")
+@bp.post("/versions/<dbid:version_id>/new-version")
 def version_new(version_id: int) -> tuple[str, int] | BaseResponse:
     """Copy a published version into a new draft."""
     session = db_session()

@@ -10,6 +10,7 @@ from app.admin import bp
 from app.admin._pages import actor, errors_of, field_errors, form_data, load, uploaded_file
 from app.database import db_session
 from survey.errors import DomainError
+from survey.import_templates import UNIT_COLUMNS
 from survey.models import PeerGroup
 from survey.units import (
     UnitInput,
@@ -62,7 +63,7 @@ def unit_new() -> tuple[str, int] | Response:
     return redirect(url_for("admin.units"), 303)
 
 
-@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@bp.route("/units/<dbid:unit_id>/edit", methods=["GET", "POST"])
 def unit_edit(unit_id: int) -> tuple[str, int] | Response:
     """Edit a unit's code, names, kind or peer group."""
     session = db_session()
@@ -82,13 +83,13 @@ def unit_edit(unit_id: int) -> tuple[str, int] | Response:
     return redirect(url_for("admin.units"), 303)
 
 
-@bp.post("/units/<int:unit_id>/deactivate")
+@bp.post("/units/<dbid:unit_id>/deactivate")
 def unit_deactivate(unit_id: int) -> Response:
     """Deactivate a unit (it is no longer offered for new waves)."""
     return _set_active(unit_id, False)
 
 
-@bp.post("/units/<int:unit_id>/activate")
+@bp.post("/units/<dbid:unit_id>/activate")
 def unit_activate(unit_id: int) -> Response:
     """Reactivate a unit."""
     return _set_active(unit_id, True)
@@ -126,7 +127,7 @@ def peer_group_new() -> tuple[str, int] | Response:
     return redirect(url_for("admin.units"), 303)
 
 
-@bp.route("/peer-groups/<int:group_id>/edit", methods=["GET", "POST"])
+@bp.route("/peer-groups/<dbid:group_id>/edit", methods=["GET", "POST"])
 def peer_group_edit(group_id: int) -> tuple[str, int] | Response:
     """Rename a peer group."""
     session = db_session()
@@ -150,21 +151,24 @@ def peer_group_edit(group_id: int) -> tuple[str, int] | Response:
     return redirect(url_for("admin.units"), 303)
 
 
+def _import_page(errors: list[tuple[str, str]], status: int = 200) -> tuple[str, int]:
+    return render_template("admin/units_import.html", errors=errors, columns=UNIT_COLUMNS), status
+
+
 @bp.route("/units/import", methods=["GET", "POST"])
 def units_import() -> tuple[str, int] | Response:
     """Import units from a .csv or .xlsx file: every bad row reported, nothing imported then."""
     if request.method == "GET":
-        return render_template("admin/units_import.html", errors=[]), 200
+        return _import_page([])
     upload = uploaded_file()
     if upload is None:
-        return render_template("admin/units_import.html",
-                               errors=[("file", _("Choose a file to upload."))]), 422
+        return _import_page([("file", _("Choose a file to upload."))], 422)
     session = db_session()
     try:
         imported = import_units(session, upload[0], upload[1], actor())
         session.commit()
     except DomainError as error:
         session.rollback()
-        return render_template("admin/units_import.html", errors=errors_of(error)), 422
+        return _import_page(errors_of(error), 422)
     flash(_("%(count)s units imported.", count=len(imported)), "success")
     return redirect(url_for("admin.units"), 303)

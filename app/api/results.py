@@ -98,7 +98,7 @@ def runs_list() -> Any:
     return _json({"runs": [_run_summary(r) for r in db_session().scalars(stmt)]})
 
 
-@bp.get("/runs/<int:run_id>")
+@bp.get("/runs/<dbid:run_id>")
 def run_results(run_id: int) -> Any:
     """One published run with its result rows (DESIGN §8 columns, in order)."""
     if not _authenticated():

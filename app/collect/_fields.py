@@ -7,10 +7,15 @@ fifty options. Every text is escaped here; the template only prints the finished
 Accessibility (WCAG 2.1 AA): choices are a fieldset with a legend, other questions a label; the
 hint and the error are tied to the control by ``aria-describedby``; an error sets
 ``aria-invalid``. The error summary links to ``#q-<name>`` (the first control of a question).
+
+Live skip logic: a question asked only under conditions carries them in ``data-when``, as the
+JSON form (:func:`expression_json`) of the trees the server parsed, so that ``static/js/survey.js``
+evaluates exactly what the server will, with no parser of its own.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,7 +23,50 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from survey.questionnaire import Definition, Question
+from survey.questionnaire.expressions import (
+    Binary,
+    Call,
+    Current,
+    Negate,
+    Node,
+    Number,
+    Ref,
+    String,
+)
 from survey.submission_store import WaveUnits
+
+JSONTree = list[Any]
+
+
+def expression_json(node: Node) -> JSONTree:
+    """A parsed expression as nested JSON arrays: ``["num", 5]``, ``["str", "yes"]``,
+    ``["ref", "q"]``, ``["cur"]``, ``["neg", x]``, ``["bin", op, left, right]``,
+    ``["call", function, arg, ...]`` (what ``static/js/survey.js`` evaluates)."""
+    if isinstance(node, Number):
+        return ["num", node.value]
+    if isinstance(node, String):
+        return ["str", node.value]
+    if isinstance(node, Ref):
+        return ["ref", node.name]
+    if isinstance(node, Current):
+        return ["cur"]
+    if isinstance(node, Negate):
+        return ["neg", expression_json(node.operand)]
+    if isinstance(node, Binary):
+        return ["bin", node.op, expression_json(node.left), expression_json(node.right)]
+    assert isinstance(node, Call)
+    return ["call", node.function, *(expression_json(arg) for arg in node.args)]
+
+
+@lru_cache(maxsize=4096)
+def _conditions(definition: Definition, name: str) -> str | None:
+    """The JSON of every condition that decides whether ``name`` is asked (section, groups,
+    its own ``relevant``; all must hold), or None when it is always asked."""
+    compiled = definition.compiled.get(name)
+    if compiled is None or not compiled.conditions:
+        return None
+    return json.dumps([expression_json(c) for c in compiled.conditions], ensure_ascii=False,
+                      separators=(",", ":"))
 
 SELECTS = ("select_one", "select_multiple", "select_one_unit", "select_multiple_unit")
 MULTI = ("select_multiple", "select_multiple_unit")
@@ -33,11 +81,12 @@ class Field:
     error: str
     required: bool
     multi: bool
-    relevant: str | None
+    conditions: str | None  # JSON (see :func:`_conditions`)
     options_html: Markup
     value: str
     max_length: int | None
     numeric_mode: str
+    bounds: tuple[int | float | None, int | float | None] = (None, None)
 
     @property
     def described_by(self) -> str:
@@ -59,9 +108,12 @@ class Field:
                       f'{escape(error_prefix)}: </span>{escape(self.error)}</p>')
         head = f'<div class="question{" has-error" if self.error else ""}" data-name="{name}"'
         if self.kind == "number":
-            head += ' data-type="number"'
-        if self.relevant:
-            head += f' data-relevant="{escape(self.relevant)}"'
+            head += f' data-type="{self.numeric_mode}"'
+            for attribute, bound in zip(("data-min", "data-max"), self.bounds, strict=True):
+                if bound is not None:
+                    head += f' {attribute}="{bound}"'
+        if self.conditions:
+            head += f' data-when="{escape(self.conditions)}"'
         head += ">\n"
         label = escape(self.label)
         if self.kind == "note":
@@ -129,7 +181,22 @@ def field_views(definition: Definition, units: WaveUnits, questions: list[Questi
                 else "text" if q.type == "text" else "number")
         out.append(Field(
             name=q.name, kind=kind, label=label, hint=hint, error=errors.get(q.name, ""),
-            required=q.required, multi=multi, relevant=q.relevant, options_html=Markup(html),
+            required=q.required, multi=multi, conditions=_conditions(definition, q.name),
+            options_html=Markup(html),
             value="" if value is None or isinstance(value, list) else str(value),
-            max_length=q.max_length, numeric_mode="numeric" if q.type == "integer" else "decimal"))
+            max_length=q.max_length, numeric_mode="numeric" if q.type == "integer" else "decimal",
+            bounds=(q.min, q.max)))
     return out
+
+
+def fixed_html(definition: Definition, units: WaveUnits, question: Question, code: str,
+               lang: str, note: str) -> Markup:
+    """A question the invitation answers (the district it was issued for): said, not asked.
+    ``note`` (translated) says where the answer comes from."""
+    label = _texts(definition, question.name, lang)[0]
+    names = units.names.get(code, (code, code))
+    name = (names[1] or names[0]) if lang == "en" else names[0]
+    return Markup(f'<div class="prefilled" id="q-{escape(question.name)}">\n'
+                  f'  <p class="prefilled-label">{escape(label)}</p>\n'
+                  f'  <p class="prefilled-value"><strong>{escape(name)}</strong> '
+                  f'<span class="hint">{escape(note)}</span></p>\n</div>')

@@ -2,17 +2,17 @@
 
 A page depends on the wave, its questionnaire version, its units, the page number, the language,
 the text size, the address (the language links point back to it) and the answers given so far
-(skip logic, pre-filled values, the page count). Two citizens with the same answers see the same
-page, so the page is rendered once and reused; only the CSRF token and the submission id differ
-per citizen, and those are left as random placeholders in the cached markup and filled in on
-every request.
+(skip logic, pre-filled values, the page count) and the invitation (the district it answers). Two
+citizens with the same answers see the same page, so the page is rendered once and reused; only
+the CSRF token and the submission id differ per citizen, and those are left as random
+placeholders in the cached markup and filled in on every request.
 
 The answers enter the key as a hash that the signed session cookie carries (set whenever the
 answers are saved), so a page shown again needs no database query at all: the wave's name, state
 and dates come from a copy at most :data:`WAVE_TTL_S` old (a page may be shown for that long
 after the wave closed; saving and submitting always read the database). Cached pages expire with
-the units' cache (unit names). Pages with errors, for signed-in staff, with flash messages or from
-a draft questionnaire version are never cached.
+the units' cache (unit names). Pages with errors (the cookie then carries no hash), for signed-in
+staff, with flash messages or from a draft questionnaire version are never cached.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from markupsafe import escape
 
@@ -43,10 +43,20 @@ _waves: dict[tuple[str, int], tuple[float, WaveFacts]] = {}
 _lock = threading.Lock()
 
 
-def answers_hash(state: dict[str, Any]) -> str:
-    """The hash of everything in a survey state that shapes its pages."""
-    return sha256_hex(json.dumps([state.get("a"), state.get("r"), state.get("i")], sort_keys=True,
-                                 ensure_ascii=False, separators=(",", ":")))
+class Answered(Protocol):
+    """What of a survey state shapes its pages (``app.collect._state.SurveyState``)."""
+
+    answers: dict[str, Any]
+    ratings: dict[str, dict[str, Any]]
+    typed: dict[str, dict[str, Any]]
+    invitation_id: int | None
+
+
+def answers_hash(state: Answered) -> str:
+    """The hash of everything in a survey state that shapes its pages (128 bits: the cookie
+    carries it, and only the server, which signs the cookie, computes it)."""
+    return sha256_hex(json.dumps([state.answers, state.ratings, state.typed, state.invitation_id],
+                                 sort_keys=True, ensure_ascii=False, separators=(",", ":")))[:32]
 
 
 def page_key(database: str, wave: WaveFacts, page: int, language: str, large_text: bool,

@@ -10,6 +10,7 @@ deterministic.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -48,15 +49,49 @@ def _heartbeats(sessions: sessionmaker, job_id: str, stop: threading.Event) -> N
             log.warning("heartbeat of job %s failed", job_id, exc_info=True)
 
 
+#: analysis.raking's message when trimming keeps a margin from being met (its shape is stable:
+#: tests/office/test_jobs.py builds it from real runs).
+TRIM_FAILURE = re.compile(r"did not converge within trim bounds \(([\d.eE+-]+), ([\d.eE+-]+)\) after "
+                          r"(\d+) iterations; worst margin ([^=\s]+)=(.+): relative error ([\d.eE+-]+)")
+DIVERGED = re.compile(r"raking diverged after \d+ iterations: .*\(margin (\S+) and the others conflict\)")
+TRIMMED_MARGIN = N_("Weighting cannot meet the population margin %(margin)s within the trimming bounds "
+                    "%(low)s–%(high)s: after %(iterations)s rounds it is still off by %(error)s.")
+TRIM_ADVICE = N_("Widen the trimming bounds in the run settings (the defaults are 0.3 and 3), or check "
+                 "the wave's population margins of %(variable)s; then start the run again.")
+CONFLICTING_MARGINS = N_("Weighting cannot meet all the population margins with the responses "
+                         "received: the margins of %(variable)s and the others conflict.")
+
+
+def failure_of(error: Exception) -> dict[str, Any]:
+    """How a job failed, for :func:`survey.jobs.fail_job`: msgids and their values, so that the
+    page says it in the reader's language, with what to do.
+
+    Weighting failures analysis explains in English are recognised and reworded (the margin that
+    cannot be met, the bounds to widen); other domain errors keep their details, shown as
+    technical details; anything else is logged, not shown."""
+    if not isinstance(error, DomainError):
+        return {"message": UNEXPECTED, "advice": UNEXPECTED_ADVICE}
+    details = error.errors if isinstance(error, ValidationFailed) else [("run", error.message)]
+    for field, text in details:
+        if field != "raking":
+            continue
+        trimmed, diverged = TRIM_FAILURE.search(text), DIVERGED.search(text)
+        if trimmed:
+            low, high, iterations, variable, category, off = trimmed.groups()
+            params = {"low": low, "high": high, "iterations": iterations, "variable": variable,
+                      "category": category, "error": f"{float(off):.1%}"}
+            return {"message": TRIMMED_MARGIN, "params": params, "advice": TRIM_ADVICE}
+        if diverged:
+            return {"message": CONFLICTING_MARGINS, "params": {"variable": diverged.group(1)},
+                    "advice": RAKING_ADVICE}
+    raking = any(field in ("raking", "analysis") for field, _text in details)
+    return {"message": FAILED, "details": details, "advice": RAKING_ADVICE if raking else SETTINGS_ADVICE}
+
+
 def _fail(sessions: sessionmaker, job_id: str, actor: str, error: Exception) -> None:
-    if isinstance(error, DomainError):
-        details = error.errors if isinstance(error, ValidationFailed) else [("run", error.message)]
-        raking = any(field in ("raking", "analysis") for field, _text in details)
-        args: dict[str, Any] = {"message": FAILED, "details": details,
-                                "advice": RAKING_ADVICE if raking else SETTINGS_ADVICE}
-    else:
+    if not isinstance(error, DomainError):
         log.error("evaluation job %s of %s failed", job_id, actor, exc_info=error)
-        args = {"message": UNEXPECTED, "advice": UNEXPECTED_ADVICE}
+    args = failure_of(error)
     _write(sessions, lambda s: jobs.fail_job(s, job_id, **args))
 
 
@@ -109,12 +144,20 @@ def start_job(app: Flask, actor: str, label: str, work: Work,
     return job_id
 
 
-def failure_words(error: dict[str, Any] | None) -> tuple[str, list[tuple[str, str]], str | None]:
-    """A stored failure in the reader's language: message, details, advice."""
+def failure_words(error: dict[str, Any] | None, margin_words: Callable[[str, str], str] | None = None
+                  ) -> tuple[str, list[tuple[str, str]], str | None]:
+    """A stored failure in the reader's language: message, technical details, advice.
+
+    ``margin_words(variable, category)`` names a margin as the questionnaire does (年龄段 70+)."""
     error = error or {"message": UNEXPECTED, "advice": UNEXPECTED_ADVICE}
-    message = gettext(error["message"], **(error.get("params") or {}))
-    advice = gettext(error["advice"]) if error.get("advice") else None
+    params = dict(error.get("params") or {})
+    if "variable" in params:
+        name = margin_words or (lambda variable, category: f"{variable} {category}".strip())
+        params["margin"] = name(params["variable"], params.get("category", ""))
+        params["variable"] = name(params["variable"], "")
+    message = gettext(error["message"], **params)
+    advice = gettext(error["advice"], **params) if error.get("advice") else None
     return message, [(str(f), str(t)) for f, t in error.get("details") or []], advice
 
 
-__all__ = ["Work", "failure_words", "start_job"]
+__all__ = ["Work", "failure_of", "failure_words", "start_job"]

@@ -12,6 +12,7 @@ from app.database import db_session
 from app.office import bp
 from app.office.runs import require_write
 from survey.errors import ValidationFailed
+from survey.import_templates import COMPONENT_COLUMNS
 
 
 @bp.route("/components", methods=["GET", "POST"])
@@ -26,7 +27,7 @@ def components() -> Any:
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            errors, status = [("file", _("Choose a .csv or .xlsx file."))], 422
+            errors, status = [("", _("Choose a .csv or .xlsx file."))], 422
         else:
             try:
                 rows = import_components(session, upload.filename, upload.read(), current_user.username)
@@ -37,4 +38,5 @@ def components() -> Any:
                 session.rollback()
                 errors, status = error.errors, 422
     return render_template("office/components.html", errors=errors, columns=COLUMNS,
+                           template_columns=COMPONENT_COLUMNS,
                            rows=list_components(session, request.args.get("period"))), status

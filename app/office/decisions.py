@@ -14,7 +14,7 @@ from app.office.runs import domain_error_page, load_run, render_run, require_wri
 from survey.errors import DomainError, ValidationFailed
 
 
-@bp.post("/runs/<int:run_id>/decisions")
+@bp.post("/runs/<dbid:run_id>/decisions")
 def decide(run_id: int) -> Any:
     """Confirm or clear one provisional placement; errors re-render the page with the reason kept."""
     from survey.evaluation.decisions import decide_placement

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -20,12 +21,19 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from app.database import db_session
+from app.ids import db_id
 from app.office import bp
 from app.office._jobs import Work, failure_words, start_job
+from app.office.margin_names import margin_namer
+from app.office.results_table import table_context
+from app.office.words import job_stage
 from survey.db import utcnow
 from survey.errors import DomainError, ValidationFailed
 from survey.jobs import get_job, job_state
 from survey.models import EvaluationRun, JobStatus, Role, RunStatus, Wave
+
+#: The years an annual run may name (``?year=``); others are no page.
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 def can_write() -> bool:
@@ -72,13 +80,17 @@ def _target() -> tuple[str, Any, list[tuple[str, float]]]:
 
     args = request.values
     if args.get("wave"):
-        wave = db_session().get(Wave, args.get("wave", type=int) or 0)
+        wave_id = db_id(args.get("wave"))
+        wave = db_session().get(Wave, wave_id) if wave_id else None
         if wave is None:
             abort(404)
         definition = load_definition(db_session(), wave.questionnaire_version_id)
         return "quarterly", wave, [(i.name, i.weight) for i in definition.scored_items]
-    if args.get("year", type=int):
-        return "annual", args.get("year", type=int), []
+    year = args.get("year", type=int)
+    if year:
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            abort(404)
+        return "annual", year, []
     if args.get("month"):
         return "monthly", args.get("month"), []
     abort(404)
@@ -133,24 +145,51 @@ def _work(kind: str, target: Any, settings: Any, actor: str) -> Work:
     return work
 
 
-@bp.get("/jobs/<job_id>")
-def job(job_id: str) -> Any:
-    """Progress of a background run, read from the database (any worker answers); refreshes
-    itself (meta refresh) while it runs, goes to the run when done, explains a failure."""
+def _own_job(job_id: str) -> Any:
     found = get_job(db_session(), job_id)
     if found is None or found.owner != current_user.username:
         abort(404)
+    return found
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str) -> Any:
+    """Progress of a background run, read from the database (any worker answers); its script
+    follows the job (without JavaScript the page refreshes itself), goes to the run when done,
+    explains a failure."""
+    found = _own_job(job_id)
     state = job_state(found, utcnow())
     if state.status == JobStatus.DONE:
         if state.run_id is None:  # the draft run was deleted since
             abort(404)
         return redirect(url_for("office.run_detail", run_id=state.run_id), 303)
-    failure = failure_words(state.error) if state.status == JobStatus.FAILED else None
+    failure = None
+    if state.status == JobStatus.FAILED:
+        namer = margin_namer(db_session(), db_id((found.form_args or {}).get("wave")))
+        failure = failure_words(state.error, namer)
     return render_template("office/job.html", job=found, state=state, failure=failure,
                            again=url_for("office.new_run", **(found.form_args or {})))
 
 
-@bp.get("/runs/<int:run_id>")
+@bp.get("/jobs/<job_id>/status")
+def job_status(job_id: str) -> Response:
+    """The job's state for its page's script: stage in words, progress, where to go next."""
+    found = _own_job(job_id)
+    state = job_state(found, utcnow())
+    following = None
+    if state.status == JobStatus.DONE:
+        following = (url_for("office.run_detail", run_id=state.run_id) if state.run_id
+                     else url_for("office.dashboard"))
+    elif state.status == JobStatus.FAILED:
+        following = url_for("office.job", job_id=found.id)
+    response = jsonify(status=state.status.value, stage=job_stage(state.stage),
+                       fraction=round(state.fraction, 3), percent=round(100 * state.fraction),
+                       next=following)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/runs/<dbid:run_id>")
 def run_detail(run_id: int) -> str:
     """Results of a run: table per peer group, verdicts and decisions, sensitivity, charts."""
     return render_run(load_run(run_id))
@@ -186,10 +225,11 @@ def render_run(run: EvaluationRun, typed: dict[str, Any] | None = None) -> str:
         status_words={k: _(v) for k, v in STATUS_WORDS.items()},
         diff=rounded_diff((run.summary or {}).get("diff") or []),
         padding=[PaddingFinding(**f) for f in ((run.summary or {}).get("padding") or {}).get("findings", [])],
-        scope_words={k: _(v) for k, v in SCOPE_WORDS.items()}, typed=typed or {})
+        scope_words={k: _(v) for k, v in SCOPE_WORDS.items()}, typed=typed or {},
+        **table_context(db_session(), run, rows))
 
 
-@bp.post("/runs/<int:run_id>/publish")
+@bp.post("/runs/<dbid:run_id>/publish")
 def publish(run_id: int) -> Any:
     from survey.evaluation.runs import publish_run
 
@@ -204,14 +244,14 @@ def publish(run_id: int) -> Any:
     return redirect(url_for("office.run_detail", run_id=run_id), 303)
 
 
-@bp.post("/runs/<int:run_id>/supersede")
+@bp.post("/runs/<dbid:run_id>/supersede")
 def supersede(run_id: int) -> Any:
     """Publish draft ``run_id`` in place of the published run chosen in the form."""
     from survey.evaluation.runs import supersede_run
 
     require_write()
     load_run(run_id)
-    old_id = request.form.get("old", type=int) or 0
+    old_id = db_id(request.form.get("old")) or 0
     try:
         supersede_run(db_session(), old_id, run_id, request.form.get("reason", ""), current_user.username)
         db_session().commit()
@@ -221,7 +261,7 @@ def supersede(run_id: int) -> Any:
     return redirect(url_for("office.run_detail", run_id=run_id), 303)
 
 
-@bp.post("/runs/<int:run_id>/delete")
+@bp.post("/runs/<dbid:run_id>/delete")
 def delete(run_id: int) -> Any:
     from survey.evaluation.runs import delete_run
 
@@ -236,7 +276,7 @@ def delete(run_id: int) -> Any:
     return redirect(url_for("office.dashboard"), 303)
 
 
-@bp.get("/runs/<int:run_id>/export.<fmt>")
+@bp.get("/runs/<dbid:run_id>/export.<fmt>")
 def export(run_id: int, fmt: str) -> Response:
     """The DESIGN §8 export of a run (office and admin; not unit-bound viewers)."""
     from survey.evaluation.exports import FORMATS, MEDIA_TYPES, export_run
@@ -251,7 +291,7 @@ def export(run_id: int, fmt: str) -> Response:
     return response
 
 
-@bp.get("/runs/<int:run_id>/charts/<name>.<fmt>")
+@bp.get("/runs/<dbid:run_id>/charts/<name>.<fmt>")
 def chart(run_id: int, name: str, fmt: str) -> Response:
     """Ranked SI, funnel, trend or distribution chart as PNG or SVG."""
     from survey.evaluation.charts import CHARTS, FORMATS, render_chart

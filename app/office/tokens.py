@@ -34,7 +34,7 @@ def tokens() -> Any:
                            errors=errors), status
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<dbid:token_id>/revoke")
 def revoke_token(token_id: int) -> Any:
     from survey.evaluation.tokens import revoke_token as revoke
 

@@ -8,7 +8,10 @@ from sqlalchemy import case, func, select
 from app.database import db_session
 from app.office import bp
 from app.office.runs import can_write, viewer_unit
+from app.office.words import init_words
 from survey.models import EvaluationResult, EvaluationRun, RunStatus, Wave
+
+bp.record_once(lambda state: init_words(state.app))
 
 
 @bp.app_template_global()

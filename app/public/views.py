@@ -33,3 +33,7 @@ def index() -> str:
 @bp.get("/privacy")
 def privacy() -> str:
     return render_template("public/privacy.html")
+
+
+# The public results (公示) add their routes to this blueprint.
+from app.public import results  # noqa: E402, F401

@@ -12,7 +12,8 @@ CSV and XLSX write numbers with 6 decimals (counts, ranks and rank sets as integ
 every float at full precision (the shortest repr that reads back as the same double), so that
 ``json.loads`` gives back exactly the stored value; NaN and empty values are ``null``. Flags are
 sorted and joined by ``;``; text cells that start with ``= + - @``, a tab or a carriage return get
-a leading ``'`` against spreadsheet formula injection. The same run always gives the same bytes:
+a leading ``'`` against spreadsheet formula injection, and control characters (NUL...) or lone
+surrogates in a text become U+FFFD (:mod:`survey.export_text`). The same run always gives the same bytes:
 the XLSX has fixed document and zip timestamps (the run's publication or creation time).
 """
 
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from survey.evaluation.decisions import consec_bottom_text, decision_text
+from survey.export_text import safe_cell
 from survey.models import EvaluationResult, EvaluationRun
 from survey.xlsx_bytes import workbook_bytes
 
@@ -51,13 +53,13 @@ TEXT_COLUMNS = frozenset({"period", "unit_code", "unit_name", "peer_group", "soc
                           "social_tier", "total_tier", "flags", "method_version", "input_sha256",
                           "social_tier_status", "total_tier_status", "office_decisions",
                           "consec_bottom_evidence"})
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx", "json")
 
 
 def escape_text(text: str) -> str:
-    """Neutralise a text cell a spreadsheet would read as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """Neutralise a text cell: a leading ``'`` before a formula, U+FFFD for a control character
+    or lone surrogate (XLSX cannot hold them, UTF-8 cannot encode the latter)."""
+    return str(safe_cell(text))
 
 
 def row_values(run: EvaluationRun, row: EvaluationResult) -> dict[str, Any]:

@@ -161,11 +161,6 @@ def row_cells(row: EvaluationResult) -> dict[str, Any]:
     }
 
 
-def report_cells(run: EvaluationRun, unit_code: str | None = None) -> dict[str, dict[str, Any]]:
-    """:func:`row_cells` of every visible row, by unit code."""
-    return {row.unit_code: row_cells(row) for row in visible_rows(run, unit_code)}
-
-
 @dataclass(frozen=True)
 class DecisionLine:
     """One decision of the office on a provisional placement, as the report lists it."""
@@ -261,38 +256,70 @@ def _local_day(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(WAVE_TIMEZONE)).date().isoformat()
 
 
+def run_waves(session: Session, run: EvaluationRun) -> list[Wave]:
+    """The waves a run rests on: its own; a rolling run's; an annual run's quarters' waves."""
+    summary = run.summary or {}
+    if run.wave_id:
+        ids = [run.wave_id]
+    elif run.kind == "year":
+        quarter_ids = [q.get("run") for q in summary.get("quarters", []) if q.get("run")]
+        ids = list(session.scalars(select(EvaluationRun.wave_id).where(
+            EvaluationRun.id.in_(quarter_ids), EvaluationRun.wave_id.is_not(None)))) if quarter_ids else []
+    else:
+        ids = [int(w) for w in summary.get("waves", [])]
+    if not ids:
+        return []
+    return list(session.scalars(select(Wave).where(Wave.id.in_(ids)).order_by(Wave.opens_at, Wave.id)))
+
+
+def _submission_counts(session: Session, run: EvaluationRun) -> dict[str, int]:
+    """Submissions by status: the run's own, or its quarters' added up (annual runs)."""
+    summary = run.summary or {}
+    if summary.get("submissions") or run.kind != "year":
+        return {k: int(v) for k, v in (summary.get("submissions") or {}).items()}
+    total: dict[str, int] = {}
+    quarter_ids = [q.get("run") for q in summary.get("quarters", []) if q.get("run")]
+    for quarter in session.scalars(select(EvaluationRun).where(EvaluationRun.id.in_(quarter_ids))):
+        for status, count in ((quarter.summary or {}).get("submissions") or {}).items():
+            total[status] = total.get(status, 0) + int(count)
+    return total
+
+
 def disclosure(session: Session, run: EvaluationRun, sponsor: str) -> Disclosure:
-    wave = session.get(Wave, run.wave_id) if run.wave_id else None
+    """What a reader needs to judge the run's numbers, over every wave it rests on."""
+    waves = run_waves(session, run)
+    ids = [w.id for w in waves]
     channels: dict[str, int] = {}
     response_rate = None
     margins: list[tuple[str, str, float | None]] = []
-    if wave is not None:
+    if waves:
         for channel, count in session.execute(
                 select(Submission.channel, func.count()).where(
-                    Submission.wave_id == wave.id, Submission.status == "accepted")
+                    Submission.wave_id.in_(ids), Submission.status == "accepted")
                 .group_by(Submission.channel).order_by(Submission.channel)):
             channels[getattr(channel, "value", str(channel))] = int(count)
-        issued = session.scalar(select(func.count(Invitation.id)).where(Invitation.wave_id == wave.id))
+        issued = session.scalar(select(func.count(Invitation.id)).where(Invitation.wave_id.in_(ids)))
         if issued:
             used = session.scalar(select(func.count(Invitation.id)).where(
-                Invitation.wave_id == wave.id, Invitation.used_at.is_not(None)))
+                Invitation.wave_id.in_(ids), Invitation.used_at.is_not(None)))
             response_rate = (int(used or 0), int(issued))
         margins = [(v, c, s if s is not None else n) for v, c, s, n, _d in session.execute(
             select(PopulationMargin.variable, PopulationMargin.category, PopulationMargin.share,
                    PopulationMargin.count, Unit.code)
             .outerjoin(Unit, Unit.id == PopulationMargin.district_unit_id)
-            .where(PopulationMargin.wave_id == wave.id)
+            .where(PopulationMargin.wave_id == waves[-1].id)
             .order_by(PopulationMargin.variable, PopulationMargin.id))]
     scoring = (run.config or {}).get("scoring", {})
+    accesses = sorted({w.access.value for w in waves})
     return Disclosure(
         sponsor=sponsor, period=run.period,
-        fieldwork=(_local_day(wave.opens_at), _local_day(wave.closes_at - timedelta(seconds=1)))
-        if wave else None,
+        fieldwork=(_local_day(min(w.opens_at for w in waves)),
+                   _local_day(max(w.closes_at for w in waves) - timedelta(seconds=1))) if waves else None,
         population=_("Residents aged 18 and over of the city who dealt with the evaluated units; "
                      "districts are rated by their residents, departments by the residents who "
                      "dealt with them in the last 12 months."),
-        access=wave.access.value if wave else None,
-        submissions=dict((run.summary or {}).get("submissions", {})), channels=channels,
+        access=accesses[0] if len(accesses) == 1 else None,
+        submissions=_submission_counts(session, run), channels=channels,
         response_rate=response_rate, weighting=(run.summary or {}).get("weighting", {}),
         margins=margins,
         method={k: scoring.get(k) for k in ("raking", "raking_scope", "trim_low", "trim_high", "method",

@@ -1,170 +1,199 @@
-"""The quarterly report (按季通报) as a PDF: ranked results, the ranked-SI chart, disclosure.
+"""The 通报 as PDF (fpdf2), laid out like the Word version from the same
+:class:`~survey.evaluation.report_model.Notice`.
 
-fpdf2 with the CJK font that ``analysis.charts`` uses (Debian's Noto Sans CJK), embedded subset.
-The results table gives each rank with its 95% confidence set and each tier with its status in
-words; under it, 样本不足 units with the ratings they need; then the office's decisions on
-provisional placements with their reasons and, in annual runs, the evidence of CONSEC_BOTTOM.
+The CJK font is the one the charts use (Debian's Noto Sans CJK, ``analysis.charts``), embedded as
+a subset, with its bold face when installed. Tables wrap their cells and repeat their heading
+row on a new page; a chart is as wide as the text, or smaller when it would be taller than the
+page, and starts on a new page rather than being cut at the bottom of one.
 """
 
 from __future__ import annotations
 
 import io
 
-from fpdf import FPDF
-from sqlalchemy.orm import Session
+from fpdf import FPDF, FontFace
+from fpdf.enums import WrapMode
 
-from survey.evaluation.charts import render_chart
-from survey.evaluation.report import (
-    RANKSET_NOTE,
-    Disclosure,
-    consec_bottom_evidence,
-    decision_lines,
-    flag_text,
-    flags_used,
-    grouped_rows,
-    pending_lines,
-    report_cells,
-    visible_rows,
+from survey.evaluation.report_model import (
+    CHART_DPI,
+    ChartSpec,
+    GroupSection,
+    Notice,
+    png_size,
+    section_title,
 )
 from survey.i18n import _
-from survey.models import EvaluationRun
 
 FONT = "cjk"
-#: (cell, width in mm): 190 mm, the A4 page between its 10 mm margins.
-COLUMNS = (("unit_name", 30), ("n_valid", 9), ("si", 13), ("ci", 22), ("social_points", 13),
-           ("rank", 17), ("social_tier", 28), ("total", 13), ("total_rank", 17), ("total_tier", 28))
-TABLE_SIZE = 7.0
-SMALLEST = 4.5
+RED = (192, 0, 0)
+#: A4 and its margins (mm); the text is 170 mm wide.
+MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 20.0, 20.0, 18.0
+#: Relative widths of a group table's columns (rank, unit, n, SI, CI, points, tier, change,
+#: then total, total rank, total tier when the run has totals).
+WIDTHS = (15, 24, 10, 10, 17, 10, 20, 16, 10, 14, 20)
+ALIGN = ("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "CENTER", "RIGHT", "CENTER", "LEFT")
+TABLE_SIZE = 7.5
+PDF_MIMETYPE = "application/pdf"
 
 
-def _fmt(value: object, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
+class NoticePDF(FPDF):
+    """A4 with page numbers at the foot (— 1 —)."""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=9)
+        self.cell(0, 5, f"— {self.page_no()} —", align="C")
 
 
-def _line(pdf: FPDF, text: str, size: float = 10, height: float = 6) -> None:
-    pdf.set_font(FONT, size=size)
-    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
-
-
-def _cell(pdf: FPDF, width: float, text: str) -> None:
-    """A bordered table cell; a text too wide for it is set smaller rather than cut."""
-    size = TABLE_SIZE
-    pdf.set_font(FONT, size=size)
-    while size > SMALLEST and pdf.get_string_width(text) > width - 1.5:
-        size -= 0.5
-        pdf.set_font(FONT, size=size)
-    pdf.cell(width, 6, text, border=1)
-    pdf.set_font(FONT, size=TABLE_SIZE)
-
-
-def report_pdf(session: Session, run: EvaluationRun, info: Disclosure, unit_code: str | None = None) -> bytes:
-    """The report of ``run`` as PDF bytes (only ``unit_code``'s row for a unit-bound viewer)."""
+def _fonts(pdf: FPDF) -> None:
     from analysis.charts import cjk_font_path
 
-    pdf = FPDF(format="A4")
-    pdf.set_creator("Minyi")
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font(FONT, fname=str(cjk_font_path()))
-    pdf.add_page()
-    _line(pdf, _("Social evaluation results %(period)s", period=run.period), 16, 9)
-    status = {"published": _("published"), "draft": _("draft, not published"),
-              "superseded": _("superseded")}[run.status.value]
-    _line(pdf, f"{info.sponsor} · {_('Run %(id)s', id=run.id)} · {status}", 9)
-    pdf.ln(2)
-    headers = {"unit_name": _("Unit"), "n_valid": "n", "si": "SI", "ci": _("95% CI"),
-               "social_points": _("Points"), "rank": _("Rank"), "social_tier": _("Social tier"),
-               "total": _("Total"), "total_rank": _("Total rank"), "total_tier": _("Total tier")}
-    cells = report_cells(run, unit_code)
-    for group in grouped_rows(run, unit_code):
-        _line(pdf, f"{_('Peer group')} {group.code}", 12, 8)
-        for name, width in COLUMNS:
-            _cell(pdf, width, headers[name])
-        pdf.ln()
-        for row in group.rows:
-            values = {name: getattr(row, name, None) for name, _w in COLUMNS}
-            values["ci"] = f"{_fmt(row.si_ci_low, 1)}–{_fmt(row.si_ci_high, 1)}"
-            values.update({k: v for k, v in cells[row.unit_code].items() if k != "low_n"})
-            for name, width in COLUMNS:
-                _cell(pdf, width, _fmt(values[name]))
-            pdf.ln()
-        _line(pdf, _(RANKSET_NOTE), 7, 4)
-        for row in group.rows:
-            if cells[row.unit_code]["low_n"]:
-                _line(pdf, f"{row.unit_name}: {cells[row.unit_code]['low_n']}", 7, 4)
-        pdf.ln(2)
-    _decisions(pdf, run, unit_code)
-    _consec_bottom(pdf, run, unit_code)
-    legend = flags_used(visible_rows(run, unit_code))
-    if legend:
-        _line(pdf, _("What the flags mean"), 11, 7)
-        for name, _text in legend:
-            _line(pdf, f"{name}: {flag_text(name)}", 8, 5)
-    png = render_chart(session, run, "ranked", "png", unit_code)
-    pdf.add_page()
-    _line(pdf, _("Ranked SI with confidence intervals (95%)"), 12, 8)
-    pdf.image(io.BytesIO(png), w=180)
-    pdf.ln(4)
-    _line(pdf, _("Disclosure"), 12, 8)
-    for label, value in disclosure_lines(info):
-        _line(pdf, f"{label}: {value}", 8, 5)
-    return bytes(pdf.output())
+    regular = cjk_font_path()
+    bold = regular.with_name(regular.name.replace("Regular", "Bold"))
+    pdf.add_font(FONT, fname=str(regular))
+    pdf.add_font(FONT, style="B", fname=str(bold if bold != regular and bold.is_file() else regular))
 
 
-def _decisions(pdf: FPDF, run: EvaluationRun, unit_code: str | None) -> None:
-    """The office's decisions on provisional placements (and those still waiting, in a draft)."""
-    decided, pending = decision_lines(run, unit_code), pending_lines(run, unit_code)
-    if not decided and not pending:
-        return
-    _line(pdf, _("The office's decisions on provisional placements"), 11, 7)
-    _line(pdf, _("These are decisions of the office, not results of the statistics."), 8, 5)
-    for d in decided:
-        _line(pdf, f"{d.unit_name} · {d.scope}: {d.from_tier} → {d.to_tier} ({d.decision})", 8, 5)
-        _line(pdf, f"    {_('Reason')}: {d.reason} · {_('By')}: {d.by} {d.at}", 8, 5)
-    if pending:
-        _line(pdf, _("Waiting for a decision"), 9, 6)
-        for name, scope, tier in pending:
-            _line(pdf, f"{name} · {scope}: {tier}", 8, 5)
-    pdf.ln(2)
+class Writer:
+    """Lays a notice out on the pages of one PDF."""
+
+    def __init__(self, notice: Notice, dpi: int) -> None:
+        self.notice, self.dpi = notice, dpi
+        self.pdf = NoticePDF(format="A4")
+        self.pdf.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
+        self.pdf.set_auto_page_break(True, margin=MARGIN_BOTTOM)
+        self.pdf.set_creator("Minyi")
+        self.pdf.set_title(notice.title)
+        self.pdf.set_author(notice.heading.issuer)
+        self.pdf.set_lang("en" if notice.language == "en" else "zh-CN")
+        _fonts(self.pdf)
+        self.wrap = WrapMode.WORD if notice.language == "en" else WrapMode.CHAR
+        self.indent = "" if notice.language == "en" else "\u3000\u3000"
+
+    @property
+    def width(self) -> float:
+        return self.pdf.w - 2 * MARGIN_X
+
+    def text(self, text: str, size: float = 11, height: float = 6.5, bold: bool = False,
+             align: str = "J", colour: tuple[int, int, int] = (0, 0, 0), indent: bool = False) -> None:
+        self.pdf.set_font(FONT, style="B" if bold else "", size=size)
+        self.pdf.set_text_color(*colour)
+        self.pdf.multi_cell(0, height, (self.indent if indent else "") + text, align=align,
+                            new_x="LMARGIN", new_y="NEXT", wrapmode=self.wrap)
+        self.pdf.set_text_color(0, 0, 0)
+
+    def heading(self, text: str, size: float = 13) -> None:
+        if self.pdf.will_page_break(30):
+            self.pdf.add_page()
+        self.pdf.ln(2)
+        self.text(text, size, 8, bold=True, align="L")
+        self.pdf.ln(1)
+
+    def front(self) -> None:
+        notice, heading = self.notice, self.notice.heading
+        self.pdf.add_page()
+        if notice.status_note:
+            self.text(notice.status_note, 10, 6, bold=True, colour=RED, align="L")
+        self.pdf.ln(4)
+        self.text(heading.issuer, 22, 12, bold=True, align="C", colour=RED)
+        if heading.number:
+            self.text(heading.number, 12, 7, align="C")
+        self.pdf.ln(1)
+        self.pdf.set_draw_color(*RED)
+        self.pdf.set_line_width(0.6)
+        y = self.pdf.get_y()
+        self.pdf.line(MARGIN_X, y, self.pdf.w - MARGIN_X, y)
+        self.pdf.set_draw_color(0, 0, 0)
+        self.pdf.set_line_width(0.2)
+        self.pdf.ln(8)
+        self.text(notice.title, 17, 9, bold=True, align="C")
+        self.pdf.ln(4)
+        if heading.recipients:
+            self.text(_("%(recipients)s:", recipients=heading.recipients.rstrip(":：")), 11, 7, align="L")
+
+    def table(self, group: GroupSection) -> None:
+        count = len(group.columns)
+        widths = WIDTHS[:count]
+        self.pdf.set_font(FONT, size=TABLE_SIZE)
+        style = FontFace(emphasis="BOLD", fill_color=(231, 230, 230))
+        with self.pdf.table(col_widths=widths, width=self.width, text_align=ALIGN[:count],
+                            line_height=4.0, padding=0.8, headings_style=style, repeat_headings=1,
+                            wrapmode=self.wrap) as table:
+            header = table.row()
+            for name in group.columns:
+                header.cell(name, align="CENTER")
+            for cells in group.rows:
+                row = table.row()
+                for text in cells:
+                    row.cell(text)
+
+    def chart(self, chart: ChartSpec) -> None:
+        """The chart, scaled to the text width or to the page height, never cut by a page end."""
+        png = chart.png(self.dpi)
+        width_px, height_px = png_size(png)
+        room = self.pdf.h - MARGIN_TOP - MARGIN_BOTTOM - 14  # a caption below it
+        width = min(self.width, room * width_px / height_px)
+        height = width * height_px / width_px
+        if self.pdf.will_page_break(height + 12):
+            self.pdf.add_page()
+        self.pdf.ln(2)
+        y = self.pdf.get_y()
+        self.pdf.image(io.BytesIO(png), x=MARGIN_X + (self.width - width) / 2, y=y, w=width, h=height,
+                       alt_text=chart.caption)
+        self.pdf.set_y(y + height + 1)
+        self.text(chart.caption, 9, 5, align="C")
+        self.pdf.ln(2)
+
+    def body(self) -> None:
+        notice = self.notice
+        self.heading(section_title("summary"))
+        for text in notice.summary:
+            self.text(text, indent=True)
+        self.heading(section_title("groups"))
+        for group in notice.groups:
+            self.heading(group.heading, 11.5)
+            self.table(group)
+            self.pdf.ln(1)
+            self.text(notice.table_note, 8, 4.5)
+            for note in group.notes:
+                self.text(note, 8, 4.5)
+            for chart in group.charts:
+                self.chart(chart)
+        for chart in notice.charts:
+            self.chart(chart)
+        if notice.decisions or notice.pending or notice.consec_bottom:
+            self.heading(section_title("notes"))
+            self.text(_("These are decisions of the office, not results of the statistics."), indent=True)
+            for line in notice.decisions:
+                self.text(line, 10, 6, indent=True)
+            if notice.pending:
+                self.heading(_("Waiting for a decision"), 11.5)
+                for line in notice.pending:
+                    self.text(line, 10, 6, indent=True)
+            for line in notice.consec_bottom:
+                self.text(line, 10, 6, indent=True)
+        if self.pdf.will_page_break(24):
+            self.pdf.add_page()
+        self.pdf.ln(8)
+        self.text(notice.heading.issuer, align="R")
+        self.text(notice.date_text, align="R")
+
+    def appendix(self) -> None:
+        self.pdf.add_page()
+        self.heading(section_title("appendix"))
+        for label, text in self.notice.method:
+            self.text(_("%(label)s: ", label=label) + text, 9.5, 5.5, indent=True)
+        self.heading(_("Disclosure"), 11.5)
+        for label, text in self.notice.disclosure:
+            self.text(_("%(label)s: ", label=label) + text, 9.5, 5.5, indent=True)
+
+    def output(self) -> bytes:
+        self.front()
+        self.body()
+        self.appendix()
+        return bytes(self.pdf.output())
 
 
-def _consec_bottom(pdf: FPDF, run: EvaluationRun, unit_code: str | None) -> None:
-    """Annual runs: each CONSEC_BOTTOM unit with every year's evidence."""
-    evidence = consec_bottom_evidence(run, unit_code)
-    if not evidence:
-        return
-    _line(pdf, _("Total tier 较差 two years in a row (CONSEC_BOTTOM)"), 11, 7)
-    for row, years in evidence:
-        _line(pdf, row.unit_name, 9, 6)
-        for y in years:
-            reason = f" · {_('Reason')}: {y.office_reason}" if y.office_reason else ""
-            _line(pdf, f"    {y.period}: {y.tier} ({y.status}) · {_('Total rank')} {y.rank}{reason}", 8, 5)
-    pdf.ln(2)
-
-
-def disclosure_lines(info: Disclosure) -> list[tuple[str, str]]:
-    """The disclosure as (label, text) pairs, shared by the HTML and PDF reports."""
-    w = info.weighting or {}
-    lines = [
-        (_("Sponsor"), info.sponsor),
-        (_("Period"), info.period),
-        (_("Fieldwork"), " – ".join(info.fieldwork) if info.fieldwork else _("see the quarterly runs")),
-        (_("Population and frame"), info.population),
-        (_("Access"), info.access or "—"),
-        (_("Responses by status"), ", ".join(f"{k} {v}" for k, v in sorted(info.submissions.items())) or "—"),
-        (_("Accepted responses by channel"), ", ".join(f"{k} {v}" for k, v in info.channels.items()) or "—"),
-        (_("Response rate"), f"{info.response_rate[0]} / {info.response_rate[1]} "
-                             + _("invitations used") if info.response_rate
-         else _("not known (open access: no sampling frame of invitations)")),
-        (_("Weighting"), (_("raking to population margins") if w.get("raked") else _("design weights only"))
-         + (f"; n_eff {_fmt(w.get('n_eff'), 1)}, deff {_fmt(w.get('deff'), 3)}" if w else "")),
-        (_("Margins"), "; ".join(f"{v}={c}: {_fmt(s, 3)}" for v, c, s in info.margins) or "—"),
-        (_("Margins of error"), _("Confidence intervals (95%) per unit are in the results table "
-                                  "(linearized standard errors, weights taken as fixed).")),
-        (_("Method"), ", ".join(f"{k}={v}" for k, v in info.method.items() if v is not None)),
-        (_("Reproducibility"), f"input {info.input_sha256[:16]}…, code {info.code_version}"),
-    ]
-    return lines
+def report_pdf(notice: Notice, dpi: int = CHART_DPI) -> bytes:
+    """The notice as PDF bytes (charts drawn at ``dpi``)."""
+    return Writer(notice, dpi).output()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,11 @@ def settings_from_form(form: Mapping[str, Any], item_names: list[str], kind: str
             values[name] = kind_of(text)
         except ValueError:
             errors.append((name, _("Enter a number.")))
+            continue
+        # NaN, infinity and integers beyond 32 bits would fail inside the run, not here
+        if not math.isfinite(values[name]) or abs(values[name]) >= 2**31:
+            del values[name]
+            errors.append((name, _("Enter a finite number of reasonable size.")))
     values["raking"] = form.get("raking") in ("1", "on", "true", True)
     for name, allowed in FORM_SELECTS:
         text = str(form.get(name) or defaults[name])
@@ -126,7 +132,7 @@ def settings_from_form(form: Mapping[str, Any], item_names: list[str], kind: str
             continue
         try:
             weights[item] = float(text)
-            if weights[item] < 0:
+            if not 0 <= weights[item] < math.inf:  # NaN fails the comparison too
                 raise ValueError
         except ValueError:
             errors.append((f"weight_{item}", _("An item weight is a number of at least 0.")))

@@ -2,13 +2,14 @@
 
 from survey.models import frozen_runs  # noqa: F401  (registers the freezing triggers)
 from survey.models.audit import AuditLog
+from survey.models.comments import CommentTerm, TermKind
 from survey.models.components import ComponentScore
 from survey.models.evaluations import EvaluationResult, EvaluationRun, RunStatus
 from survey.models.jobs import Job, JobStatus
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion, VersionStatus
 from survey.models.submissions import (
     Channel,
-    Participation,
+    DeviceBucket,
     QualityReview,
     Rating,
     ReviewAction,
@@ -16,7 +17,7 @@ from survey.models.submissions import (
     SubmissionStatus,
 )
 from survey.models.units import PeerGroup, Unit, UnitKind
-from survey.models.users import ApiToken, Role, User
+from survey.models.users import ApiToken, Role, User, user_units
 from survey.models.waves import (
     AccessMode,
     Draft,
@@ -34,6 +35,7 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "Channel",
+    "CommentTerm",
     "ComponentScore",
     "Draft",
     "EvaluationResult",
@@ -41,7 +43,7 @@ __all__ = [
     "Invitation",
     "Job",
     "JobStatus",
-    "Participation",
+    "DeviceBucket",
     "PeerGroup",
     "PopulationMargin",
     "QualityReview",
@@ -55,11 +57,13 @@ __all__ = [
     "Submission",
     "SurveySession",
     "SubmissionStatus",
+    "TermKind",
     "Unit",
     "UnitKind",
     "User",
     "VersionStatus",
     "Wave",
     "WaveState",
+    "user_units",
     "wave_units",
 ]

@@ -1,16 +1,14 @@
-"""Submissions (what was answered), ratings per unit and item, participation (that, not what)."""
+"""Submissions (what was answered), ratings per unit and item, and the devices that answered an
+open link (that, not what)."""
 
 from __future__ import annotations
 
 import enum
-import secrets
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
-    Date,
     Float,
     ForeignKey,
     Index,
@@ -119,31 +117,28 @@ class Rating(Base):
     unit: Mapped[Unit] = relationship()
 
 
-def random_participation_id() -> int:
-    """A random positive 62-bit id (a collision is as likely as guessing a 62-bit secret)."""
-    return secrets.randbits(62) + 1
+#: An open-link wave's devices are spread over this many rows (see :class:`DeviceBucket`).
+DEVICE_BUCKETS = 256
 
 
-class Participation(Base):
-    """That an invitation or a device took part: kept apart from what was answered."""
+class DeviceBucket(Base):
+    """The devices that answered an open-link wave, as HMACs kept in sorted lists.
 
-    __tablename__ = "participation"
-    __table_args__ = (
-        UniqueConstraint("invitation_id"),
-        UniqueConstraint("wave_id", "device_hash"),
-    )
+    One response per device needs a record of the devices that answered, but a row per device,
+    written with the submission, would sit in the table (and in ``pg_dump``'s output, which
+    follows the table's storage order) in the order of the submissions, and so join a device
+    to its answers. Here a device's hash goes into one of :data:`DEVICE_BUCKETS` rows chosen by
+    the hash, inside a list kept sorted by value: neither a row's place nor a hash's place in
+    its list says when it came. ``version`` makes the read-modify-write of a list safe against
+    a concurrent writer (:mod:`survey.devices`).
+    """
 
-    #: Random, not sequential: a sequence would follow the order of the submissions and so
-    #: join an invitation (sent to a known address) to its answers.
-    id: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, autoincrement=False, default=random_participation_id
-    )
-    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
-    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"))
-    #: HMAC of the open-link device cookie.
-    device_hash: Mapped[str | None] = mapped_column(String(64))
-    #: Date only, so that participation cannot be joined to a submission by time.
-    recorded_on: Mapped[date] = mapped_column(Date)
+    __tablename__ = "device_bucket"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class QualityReview(Base):

@@ -1,11 +1,12 @@
-"""People who log in (administrators, the assessment office, viewers) and API tokens."""
+"""People who log in (administrators, the assessment office, viewers, units' liaisons) and API
+tokens."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Column, ForeignKey, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.db import Base, UTCDateTime, utcnow
@@ -17,6 +18,18 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     OFFICE = "office"
     VIEWER = "viewer"
+    #: The liaison of one or more evaluated units: their published results and their redacted,
+    #: k-suppressed comments only (DESIGN §13).
+    UNIT = "unit"
+
+
+#: The units a ``unit`` user speaks for (one or more; set by the administrator).
+user_units = Table(
+    "user_unit",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id"), primary_key=True),
+)
 
 
 class User(Base):
@@ -31,8 +44,13 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Stored in the session at login; logout and a password change increment it, which ends
+    #: every session (signed cookie) issued before.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     unit: Mapped[Unit | None] = relationship()
+    #: The units of a ``unit`` user (empty for the other roles).
+    units: Mapped[list[Unit]] = relationship(secondary=user_units, order_by="Unit.code")
 
     # Flask-Login protocol, kept here so that the web layer needs no wrapper class.
     @property

@@ -203,6 +203,8 @@ class Definition:
     sections: tuple[Section, ...]
     version_label: str = ""
     compiled: Mapping[str, Compiled] = field(default_factory=dict, repr=False)
+    #: What the survey is about, shown on its start page (``{}``: the site's generic text).
+    introduction: Texts = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical Minyi JSON document (a fresh, JSON-serialisable dict)."""
@@ -210,6 +212,8 @@ class Definition:
         if self.version_label:
             out["version_label"] = self.version_label
         out["title"] = dict(self.title)
+        if self.introduction:
+            out["introduction"] = dict(self.introduction)
         out["languages"] = list(self.languages)
         out["default_language"] = self.default_language
         out["choice_lists"] = {

@@ -29,8 +29,8 @@ from .question_rules import QuestionBuilder
 MAX_GROUP_DEPTH = 8
 MAX_QUESTIONS = 2000
 MAX_CHOICES = 1000
-TOP_FIELDS = frozenset({"format", "form_id", "version_label", "title", "languages",
-                        "default_language", "choice_lists", "sections"})
+TOP_FIELDS = frozenset({"format", "form_id", "version_label", "title", "introduction",
+                        "languages", "default_language", "choice_lists", "sections"})
 CHOICE_FIELDS = frozenset({"name", "label", "score", "missing"})
 SECTION_FIELDS = frozenset({"name", "kind", "title", "relevant", "items"})
 GROUP_FIELDS = frozenset({"type", "name", "label", "relevant", "items"})
@@ -86,6 +86,7 @@ def parse_definition(data: Any) -> Definition:
                                max_length=100) or ""
     _languages(data, ctx)
     title = ctx.texts(data.get("title"), "title", required=True)
+    introduction = ctx.texts(data.get("introduction"), "introduction", required=False)
     choice_lists = _choice_lists(data.get("choice_lists"), ctx)
     builder = QuestionBuilder(ctx, choice_lists)
     sections = _sections(data.get("sections"), ctx, builder)
@@ -95,7 +96,7 @@ def parse_definition(data: Any) -> Definition:
     return Definition(
         form_id=form_id or "", title=title, languages=ctx.languages, default_language=ctx.default,
         choice_lists=choice_lists, sections=tuple(sections), version_label=version_label,
-        compiled=compiled,
+        compiled=compiled, introduction=introduction,
     )
 
 

@@ -115,9 +115,11 @@ def export_xlsform(definition: Definition) -> bytes:
            ["list_name", "name", *(f"label::{lang}" for lang in langs), "minyi_score",
             "minyi_missing"], choice_rows)
     settings = {"form_id": definition.form_id, **writer.texts("title", definition.title),
+                **writer.texts("introduction", definition.introduction),
                 "default_language": definition.default_language,
                 "version": definition.version_label or None, "minyi_languages": " ".join(langs)}
     _write(workbook.create_sheet("settings"),
-           ["form_id", *(f"title::{lang}" for lang in langs), "default_language", "version",
+           ["form_id", *(f"title::{lang}" for lang in langs),
+            *(f"introduction::{lang}" for lang in langs), "default_language", "version",
             "minyi_languages"], [settings])
     return workbook_bytes(workbook, FIXED_TIME)

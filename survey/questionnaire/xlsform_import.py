@@ -33,7 +33,8 @@ SURVEY_COLUMNS = {
 }
 CHOICE_COLUMNS = {"": "list_name", "name": "name", "score": "minyi_score", "missing": "minyi_missing"}
 SETTINGS_COLUMNS = {"form_id": "form_id", "default_language": "default_language",
-                    "version_label": "version", "languages": "minyi_languages"}
+                    "version_label": "version", "languages": "minyi_languages",
+                    "introduction": "introduction"}
 TEXT_FIELDS = {"label": "label", "title": "label", "hint": "hint",
                "constraint_message": "constraint_message"}
 
@@ -126,9 +127,12 @@ class _Importer:
         data["title"] = self.texts(setting, "title")
         if not data["title"] and setting.get("form_title") is not None:  # ODK's column
             data["title"] = {self.default: _text(setting.get("form_title"))}
+        introduction = self.texts(setting, "introduction")
+        if introduction:
+            data["introduction"] = introduction
         self.origins.update({key: (settings.name, setting.number)
-                             for key in ("form_id", "version_label", "title", "languages",
-                                         "default_language", "format")})
+                             for key in ("form_id", "version_label", "title", "introduction",
+                                         "languages", "default_language", "format")})
         data["choice_lists"] = self._choices(choices)
         data["sections"] = self._survey(survey)
         return data

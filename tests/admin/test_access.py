@@ -1,4 +1,4 @@
-"""Every admin endpoint: anonymous → login, office/viewer → 403, POST without CSRF → 400.
+"""Every admin endpoint: anonymous → login, office/viewer/unit → 403, POST without CSRF → 400.
 
 The endpoints are read from ``app.url_map``, so pages added later are covered automatically.
 """
@@ -21,7 +21,7 @@ def _admin_rules(methods: str) -> list[tuple[str, str]]:
         if not rule.endpoint.startswith("admin.") or methods not in (rule.methods or set()):
             continue
         path = re.sub(r"<(?:(\w+):)?(\w+)>",
-                      lambda m: "1" if m.group(1) == "int" else "0", rule.rule)
+                      lambda m: "1" if m.group(1) in ("int", "dbid") else "0", rule.rule)
         out.append((rule.endpoint, path))
     app.extensions["minyi_engine"].dispose()
     return sorted(set(out))
@@ -37,8 +37,8 @@ def test_the_walk_finds_the_admin_pages() -> None:
             "admin.questionnaire_upload", "admin.version_publish"} <= endpoints
 
 
-@pytest.mark.parametrize("role", ["anonymous", "office", "viewer"])
-def test_every_admin_page_refuses_anonymous_office_and_viewer(client, auth, role: str) -> None:
+@pytest.mark.parametrize("role", ["anonymous", "office", "viewer", "unit"])
+def test_every_admin_page_refuses_anonymous_office_viewer_and_unit(client, auth, role: str) -> None:
     if role != "anonymous":
         auth.login_as(role)
     wrong = {}

@@ -58,10 +58,18 @@ def test_builder_flow(client, auth, db) -> None:
                     "label": {"zh": "总体满意度"}, "required": True, "scored": True, "weight": 1,
                     "overall": True}
     preview = client.get(f"/admin/versions/{version_id}/preview").get_data(as_text=True)
-    assert "非常满意" in preview and 'class="choice"' in preview and "<legend>" in preview
+    assert "您居住在哪个区？" in preview and "<legend>" in preview
 
+    # publishing asks once: without the confirmation it only shows what will happen
     response = _post(client, f"/admin/versions/{version_id}/publish", {},
                      page=f"/admin/versions/{version_id}")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/admin/versions/{version_id}/publish/confirm")
+    assert _version(db, version_id).status.value == "draft"
+    confirm = client.get(f"/admin/versions/{version_id}/publish/confirm").get_data(as_text=True)
+    assert "永远不能再修改" in confirm or "can never change" in confirm
+    response = _post(client, f"/admin/versions/{version_id}/publish", {"confirm": "1"},
+                     page=f"/admin/versions/{version_id}/publish/confirm")
     assert response.status_code == 303
     published = _version(db, version_id)
     assert published.status.value == "published"
@@ -120,7 +128,7 @@ def test_publish_refused_while_the_draft_has_issues(client, auth, db) -> None:
     auth.login_as("admin")
     _post(client, "/admin/builder/new", {"form_id": "f2", "title_zh": "问卷"})
     version_id = db.scalar(select(QuestionnaireVersion.id))
-    response = _post(client, f"/admin/versions/{version_id}/publish", {},
+    response = _post(client, f"/admin/versions/{version_id}/publish", {"confirm": "1"},
                      page=f"/admin/versions/{version_id}")
     assert response.status_code == 422
     assert _version(db, version_id).status.value == "draft"

@@ -36,7 +36,7 @@ def test_upload_xlsform_then_export_both_formats(client, auth, db) -> None:
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     token = csrf_from(client.get(f"/admin/versions/{version.id}").get_data(as_text=True))
     assert client.post(f"/admin/versions/{version.id}/publish",
-                       data={"csrf_token": token}).status_code == 303
+                       data={"csrf_token": token, "confirm": "1"}).status_code == 303
     # the same form id uploaded again becomes version 2, published at once
     assert _upload(client, json.dumps(demo.to_dict()).encode(), "d.json", publish=True).status_code == 303
     db.expire_all()

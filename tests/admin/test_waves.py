@@ -53,11 +53,16 @@ def test_create_wave_shows_every_error_and_keeps_input(client, auth, db, city) -
 def test_state_machine_and_opening_a_closed_wave_is_refused(client, auth, db, wave_id) -> None:
     auth.login_as("admin")
     page = f"/admin/waves/{wave_id}"
-    assert _post(client, f"{page}/close", {}, page).status_code == 409  # draft cannot close
-    assert _post(client, f"{page}/open", {}, page).status_code == 303
-    assert _wave(db, wave_id).state.value == "open"
-    assert _post(client, f"{page}/close", {}, page).status_code == 303
+    yes = {"confirm": "1"}
+    assert _post(client, f"{page}/close", yes, page).status_code == 409  # draft cannot close
+    # without the confirmation nothing happens: the confirmation page says what will
     response = _post(client, f"{page}/open", {}, page)
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"{page}/open/confirm")
+    assert _wave(db, wave_id).state.value == "draft"
+    assert _post(client, f"{page}/open", yes, f"{page}/open/confirm").status_code == 303
+    assert _wave(db, wave_id).state.value == "open"
+    assert _post(client, f"{page}/close", yes, f"{page}/close/confirm").status_code == 303
+    response = _post(client, f"{page}/open", yes, page)
     assert response.status_code == 409
     assert "only a draft wave can be opened" in response.get_data(as_text=True) or \
         "草稿" in response.get_data(as_text=True)

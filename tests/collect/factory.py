@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from survey.hashing import canonical_json, sha256_hex
 from survey.models import (
     AccessMode,
+    DeviceBucket,
     Invitation,
-    Participation,
     PeerGroup,
     Questionnaire,
     QuestionnaireVersion,
@@ -115,8 +115,10 @@ def rating(overall: str = "4", comment: str | None = None) -> dict[str, Any]:
 
 
 def counts(session: Session) -> tuple[int, int, int]:
-    """(submissions, ratings, participation rows) in the database."""
+    """(submissions, ratings, participations: invitations used + devices recorded)."""
     session.expire_all()
+    devices = sum(len(h or []) for h in session.scalars(select(DeviceBucket.hashes)))
     return (session.scalar(select(func.count(Submission.id))),
             session.scalar(select(func.count(Rating.id))),
-            session.scalar(select(func.count(Participation.id))))
+            session.scalar(select(func.count(Invitation.id)).where(Invitation.used_at.is_not(None)))
+            + devices)

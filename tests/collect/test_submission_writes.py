@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import event, select, update
 
 from survey.models import (
+    DeviceBucket,
     Draft,
     Invitation,
-    Participation,
     QualityReview,
     Rating,
     Submission,
@@ -50,8 +50,7 @@ def test_every_row_is_written_with_its_values(app, db, city):
     event.listen(engine, "before_cursor_execute", record)
     try:
         new_id = write_submission(db, rows, invitation_id=invitation.id, used_on=datetime.now(UTC),
-                                  device_hash=None, recorded_on=datetime.now(UTC).date(),
-                                  delete_draft=True)
+                                  device_hash=None, delete_draft=True)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     db.commit()
@@ -59,7 +58,7 @@ def test_every_row_is_written_with_its_values(app, db, city):
     # the same statements on SQLite and PostgreSQL (the ten ratings in one executemany)
     assert [" ".join(s.split()[:3]) for s in statements] == [
         "UPDATE invitation SET", "INSERT INTO submission", "INSERT INTO rating",
-        "INSERT INTO quality_review", "INSERT INTO participation", "DELETE FROM draft"]
+        "INSERT INTO quality_review", "DELETE FROM draft"]
     submission = db.get(Submission, new_id)
     assert (submission.client_submission_id, submission.duration_s, submission.flags,
             submission.status) == ("c-1", 12.5, ["HONEYPOT"], SubmissionStatus.QUARANTINED)
@@ -71,7 +70,6 @@ def test_every_row_is_written_with_its_values(app, db, city):
     assert (city.unit_ids["D01"], "sat_openness", "9", 5) in ratings
     review = db.scalars(select(QualityReview).where(QualityReview.submission_id == new_id)).one()
     assert review.reason == "flags: HONEYPOT"
-    assert db.scalars(select(Participation.invitation_id)).all() == [invitation.id]
     assert db.scalars(select(Draft)).all() == []
     db.refresh(invitation)
     assert invitation.used_at is not None
@@ -86,18 +84,19 @@ def test_nothing_is_written_once_the_invitation_is_used_or_revoked(db, city):
     for invitation in (used, revoked):
         assert write_submission(db, _rows(db, wave_id), invitation_id=invitation.id,
                                 used_on=datetime.now(UTC), device_hash=None,
-                                recorded_on=datetime.now(UTC).date(), delete_draft=False) is None
+                                delete_draft=False) is None
         db.rollback()
-    assert counts(db) == (0, 0, 0)
+    assert counts(db) == (0, 0, 1)  # only the invitation used beforehand
 
 
 def test_an_open_link_submission_records_its_device(db, city):
     new_id = write_submission(db, _rows(db, city.waves["open"]), invitation_id=None, used_on=None,
-                              device_hash="d" * 64, recorded_on=datetime.now(UTC).date(),
-                              delete_draft=False)
+                              device_hash="d" * 64, delete_draft=False)
     db.commit()
     assert new_id is not None and counts(db) == (1, 10, 1)
-    assert db.scalars(select(Participation.device_hash)).one() == "d" * 64
+    lists = db.scalars(select(DeviceBucket.hashes).order_by(DeviceBucket.bucket)).all()
+    assert len(lists) == 256  # all of the wave's buckets, created together
+    assert [h for h in lists if h] == [["d" * 64]]
     assert TEST_SECRET  # the secret the codes were hashed with (factory)
 
 
@@ -139,12 +138,11 @@ def test_a_second_write_with_the_same_submission_id_raises_integrity_error(db, c
 
     def write() -> int | None:
         return write_submission(db, _rows(db, city.waves["open"]), invitation_id=None,
-                                used_on=None, device_hash=None,
-                                recorded_on=datetime.now(UTC).date(), delete_draft=False)
+                                used_on=None, device_hash=None, delete_draft=False)
 
     assert write() is not None
     db.commit()
     with pytest.raises(IntegrityError):
         write()
     db.rollback()
-    assert counts(db) == (1, 10, 1)
+    assert counts(db) == (1, 10, 0)  # an open link without a device cookie

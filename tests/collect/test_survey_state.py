@@ -6,7 +6,7 @@ import random
 
 from sqlalchemy import func, select
 
-from survey.models import Submission, SurveySession
+from survey.models import Draft, Submission, SurveySession
 from tests.collect.web import ABOUT, RATING, begin_open, post_page
 from tests.conftest import csrf_from
 
@@ -66,3 +66,42 @@ def test_closing_the_wave_forgets_unsent_answers(client, db, city) -> None:
     close_wave(db, db.get(Wave, city.waves["open"]), "admin1")
     db.commit()
     assert db.scalar(select(func.count(SurveySession.id))) == 0
+
+
+def test_the_server_copy_names_neither_the_code_nor_the_future_submission(client, db, city) -> None:
+    from survey.invitations import group_code
+    from tests.collect.web import enter_code
+
+    code = city.codes["invite"][2]
+    first = enter_code(client, code).headers["Location"]
+    post_page(client, first, ABOUT)
+    with client.session_transaction() as cookie:
+        client_id = cookie["survey"]["id"]
+        assert cookie["survey"]["c"] == group_code(code)  # the citizen's own cookie, signed
+    stored = [str(row) for row in db.execute(select(SurveySession.__table__)).all()]
+    drafts = [str(row) for row in db.execute(select(Draft.__table__)).all()]
+    assert stored and drafts
+    for text in stored + drafts:
+        assert code not in text and group_code(code) not in text and client_id not in text
+    assert "30-39" in stored[0]  # what was typed is there
+
+
+def test_state_round_trips_and_reads_the_layout_of_earlier_versions() -> None:
+    from app.collect._state import SurveyState
+
+    state = SurveyState.new(7, "7KQX-2MBD-9F3T-H4WZ", 12)
+    state.answers, state.ratings = {"district": "D01"}, {"D01": {"sat_overall": "4"}}
+    state.typed, state.refused, state.token = {"rating@D01": {"comment": "好"}}, "rating@D01", "tok"
+    state.messages, state.page = [("ratings.D01.sat_attitude", "此题为必答题。")], 2
+    cookie, stored = state.cookie(), state.stored()
+    assert "h" not in cookie  # a page with errors is never served from the cache
+    assert set(stored) == {"a", "r", "u", "x", "m", "p"}
+    assert SurveyState.load(7, cookie, stored) == state
+    # a survey begun before the upgrade: one dictionary on the server, a token in the cookie
+    legacy = {"w": 7, "id": "old-id", "t": "2026-11-01T08:00:00+00:00", "c": "CODE", "i": 3,
+              "a": {"sex": "f"}, "r": {}, "hp": True, "p": 1, "done": None}
+    old = SurveyState.load(7, {"w": 7, "k": "tok", "id": "old-id", "h": "x"}, legacy)
+    assert old is not None and (old.client_id, old.code, old.invitation_id) == ("old-id", "CODE", 3)
+    assert old.answers == {"sex": "f"} and old.honeypot and old.page == 1
+    assert SurveyState.load(7, {"w": 7, "k": "gone"}, None) is None
+    assert SurveyState.load(7, {"w": 7, "done": 5}, None).done == 5

@@ -143,7 +143,7 @@ def test_delete_draft_deletes_a_draft_and_refuses_a_published_run(db, runner, pu
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
 
 
-def test_report_writes_the_pdf_and_refuses_docx(runner, published, tmp_path):
+def test_report_writes_the_pdf_and_the_docx(runner, published, tmp_path):
     from tests.office.test_exports_evidence import pdf_text
 
     out = tmp_path / "report.pdf"
@@ -155,10 +155,9 @@ def test_report_writes_the_pdf_and_refuses_docx(runner, published, tmp_path):
     assert "甲单位" in pdf_text(data)
 
     docx = tmp_path / "report.docx"
-    refused = runner.invoke(args=["report", str(published.id), "--format", "docx", "--out", str(docx)])
-    assert refused.exit_code == 1
-    assert "not available yet" in refused.stderr
-    assert not docx.exists()
+    written = runner.invoke(args=["report", str(published.id), "--format", "docx", "--out", str(docx)])
+    assert written.exit_code == 0, written.output
+    assert _lines(written)[-1] == str(docx) and docx.read_bytes().startswith(b"PK")
     assert runner.invoke(args=["report", str(published.id), "--out", str(out)]).exit_code == 2
 
 

@@ -81,4 +81,6 @@ def test_run_form_shows_the_three_new_choices_and_their_errors(client, auth, db)
         "csrf_token": csrf_from(html), "ci_method": "bootstrap", "band_low": "30", "n_min": "-1"})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert "ci_method: " in body and "band_low: " in body and "n_min: " in body
+    # each error under its field's label, in the reader's language (issue 14)
+    assert "指数的置信区间: " in body and "得分区间 [L, U]: 得分区间须满足" in body
+    assert "每单位最少有效评价数: 请输入不小于 0 的数。" in body

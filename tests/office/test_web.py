@@ -151,7 +151,7 @@ def test_office_runs_publishes_and_exports_through_the_web(client, auth, wave, d
     assert client.post(f"/office/runs/{new_id}/supersede",
                        data={"csrf_token": csrf_from(html), "old": run_id, "reason": "方法更正"}).status_code == 303
     html = client.get(f"/office/runs/{new_id}").get_data(as_text=True)
-    assert "方法更正" in html and "social_points" in html  # per-unit diff shown
+    assert "方法更正" in html and "<td>社会评价得分</td>" in html  # per-unit diff shown, in words
 
 
 def test_invalid_config_form_keeps_values_and_lists_errors(client, auth, wave):
@@ -207,7 +207,7 @@ def test_report_page_and_pdf(client, auth, wave, db):
     db.commit()
     auth.login_as("office")
     html = client.get(f"/office/runs/{run.id}/report").get_data(as_text=True)
-    for needle in ("乙单位", "2026-Q4", "LOW_N", f"/office/runs/{run.id}/charts/ranked.png"):
+    for needle in ("乙单位", "2026年第四季度", "样本不足", f"/office/runs/{run.id}/report/charts/ranked-1.png"):
         assert needle in html
     pdf = client.get(f"/office/runs/{run.id}/report.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

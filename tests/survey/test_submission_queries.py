@@ -15,7 +15,7 @@ def test_the_lookup_uses_an_index_for_every_table(db: Session) -> None:
         pytest.skip("the query plan is checked on SQLite (PostgreSQL plans by table size)")
     compiled = _LOOKUP.compile(dialect=db.get_bind().dialect)
     params = compiled.construct_params({
-        "wave": 1, "client": "c", "code": "h", "device": "d", "source": "s",
+        "wave": 1, "client": "c", "code": "h", "device_bucket": 7, "source": "s",
         "since": datetime.now(UTC), "limit": 6})
     values = [params[name] for name in compiled.positiontup]
     plan = [row[3] for row in db.connection().exec_driver_sql(

@@ -288,6 +288,8 @@ def definition_documents(draw: st.DrawFn) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         doc["version_label"] = draw(texts_text)
+    if draw(st.booleans()):
+        doc["introduction"] = draw(labels(state))
     return doc
 
 

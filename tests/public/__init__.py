@@ -1,0 +1,1 @@
+"""Tests of the public results (公示) and their charts."""
