@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 export MINYI_ENV ?= development
 
-.PHONY: run test install install-test translations lint bench clean browsers fonts poppler
+.PHONY: run test install install-test translations lint bench clean browsers fonts poppler nginx
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.installed-test: requirements-test.txt $(STAMP)
 
 install: $(STAMP) translations fonts
 
-install-test: $(VENV)/.installed-test translations browsers fonts poppler
+install-test: $(VENV)/.installed-test translations browsers nginx fonts poppler
 
 ## Compile every gettext catalog (translations/<area>/<lang>/LC_MESSAGES/messages.po).
 translations: $(STAMP)
@@ -54,6 +54,15 @@ browsers:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: sudo apt-get install chromium" >&2; fi; }
 	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --loglevel=error
+
+## Debian's nginx for the two-app-server test (tests/test_two_servers.py starts it unprivileged
+## with a config of its own; the package's own service is not used).
+nginx:
+	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -qq nginx >/dev/null 2>&1 || \
+	      { apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }; \
+	  else echo "nginx missing: sudo apt-get install nginx" >&2; fi; }
 
 ## Serve the demo city on http://127.0.0.1:5000 (SQLite under instance/ unless MINYI_DATABASE_URL).
 run: install

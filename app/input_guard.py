@@ -1,10 +1,15 @@
-"""Control characters in staff forms and query strings are refused before any view runs.
+"""Input no view should see: control characters in forms, values too long for their column.
+
+Control characters in staff forms and query strings are refused before any view runs.
 
 PostgreSQL cannot store NUL in text (psycopg refuses the statement: a 500), and the other C0
 controls have no business in names, reasons or settings. Every form field and query value of the
 administration, office, unit and API results pages is checked: one with such a character gets a
 400 naming the field and the character. The citizens' pages and the submission API check their own
 answers (the collection path) and are left to it.
+
+Every flush of the application's sessions is checked against the columns' lengths and integer
+ranges (:mod:`survey.column_limits`): a value too long is a ValidationFailed naming its field.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 
+from survey.column_limits import enforce_column_limits
 from survey.export_text import first_control_character
 
 #: Blueprints and endpoints that check their own input (the collection path).
@@ -30,6 +36,8 @@ def refused_field() -> tuple[str, str] | None:
 
 
 def init_input_guard(app: Flask) -> None:
+    enforce_column_limits(app.extensions["minyi_sessions"])
+
     @app.before_request
     def _refuse_control_characters() -> tuple[str, int] | None:
         if request.blueprint in OWN_CHECKS or request.endpoint in OWN_CHECK_ENDPOINTS:

@@ -16,26 +16,31 @@ from sqlalchemy.orm import Session
 
 from survey.db import utcnow
 from survey.hashing import sha256_hex
-from survey.models import QuestionnaireVersion, SurveySession, VersionStatus, Wave
+from survey.models import QuestionnaireVersion, Submission, SurveySession, VersionStatus, Wave
 
 _WAVE_AND_STATE = (
     select(Wave, QuestionnaireVersion.definition_sha256, QuestionnaireVersion.status,
-           SurveySession.state)
+           SurveySession.state, Submission.id)
     .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
     .outerjoin(SurveySession, and_(SurveySession.token_hash == bindparam("token"),
                                    SurveySession.wave_id == Wave.id))
+    .outerjoin(Submission, and_(Submission.wave_id == Wave.id,
+                                Submission.client_submission_id == bindparam("client")))
     .where(Wave.id == bindparam("wave"))
 )
 
 
-def load_wave_and_state(session: Session, wave_id: int, token: str | None
-                        ) -> tuple[Wave, str, VersionStatus, dict[str, Any] | None] | None:
-    """The wave, its questionnaire version's hash and status (as ``load_wave`` gives them) and
-    the state saved under ``token`` for this wave, in one query: every survey page needs both.
-    None when there is no such wave; the state is None when nothing is saved under ``token``."""
+def load_wave_and_state(session: Session, wave_id: int, token: str | None,
+                        client_id: str | None = None
+                        ) -> tuple[Wave, str, VersionStatus, dict[str, Any] | None, int | None] | None:
+    """The wave, its questionnaire version's hash and status (as ``load_wave`` gives them), the
+    state saved under ``token`` for this wave and the id of the submission already stored under
+    ``client_id`` (the browser's answer to an earlier click may never have arrived), in one
+    query: every survey page needs them. None when there is no such wave."""
     row = session.execute(_WAVE_AND_STATE, {
-        "wave": wave_id, "token": sha256_hex(token) if token else ""}).first()
-    return (row[0], row[1], row[2], row[3]) if row else None
+        "wave": wave_id, "token": sha256_hex(token) if token else "",
+        "client": client_id or ""}).first()
+    return (row[0], row[1], row[2], row[3], row[4]) if row else None
 
 
 def load_state(session: Session, token: str) -> dict[str, Any] | None:

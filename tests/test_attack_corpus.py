@@ -57,6 +57,11 @@ PAYLOADS: list[tuple[str, str]] = [
 RAW_PAYLOADS: list[tuple[str, str]] = [("nul", "%00zq"), ("lone surrogate", "%ED%A0%80zq"),
                                         ("invalid utf-8", "%FF%FEzq")]
 RAW_MARKUP = ("<script>alert('zq1')", "<img src=x onerror=alert('zq2')>")
+#: Forms whose accepted request is expensive (a PDF or DOCX notice, an evaluation run, a scrypt
+#: password check) get one payload of each kind, not all of them.
+EXPENSIVE = re.compile(r"/notice$|/runs/new|/account/password")
+FEW = ("xss attribute", "template jinja", "oversize", "formula cmd", "huge id", "infinite",
+       "deep nesting", "empty")
 
 
 @dataclass
@@ -192,22 +197,24 @@ def assert_rendered_inert(client: FlaskClient, urls: list[str]) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("role", ["admin", "office"])
-def test_every_form_field_survives_the_corpus(app: Flask, db, role: str) -> None:
+def test_every_form_field_survives_the_corpus(app: Flask, db) -> None:
+    """As an administrator, who reaches every administration, office and unit form."""
     world = build_world(db)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # count every 500 (Flask logs its traceback)
     client = app.test_client()
+    role = "admin"
     login(client, app, role)
     pages = _get_pages(app, world)
     forms = crawl_forms(client, pages)
-    assert len(forms) >= (25 if role == "admin" else 6), [f.action for f in forms]
+    assert len(forms) >= 40, [f.action for f in forms]
     server_errors: list[str] = []
     attacked = 0
     for form in forms:
+        payloads = [p for p in PAYLOADS if p[0] in FEW] if EXPENSIVE.search(form.action) else PAYLOADS
         for target, _value in form.fields:
             if target == "csrf_token":
                 continue
-            for name, payload in PAYLOADS:
+            for name, payload in payloads:
                 response = _post(client, form, target, payload, None, _token(client))
                 attacked += 1
                 if response.status_code >= 500:
@@ -220,7 +227,7 @@ def test_every_form_field_survives_the_corpus(app: Flask, db, role: str) -> None
             if client.get("/account/password").status_code != 200:
                 login(client, app, role)  # an attacked form signed us out (or ended the session)
     assert server_errors == []
-    assert attacked > 500
+    assert attacked > 2000
     assert assert_rendered_inert(client, pages) >= 10
     # runs started by an attacked settings form: refused by validation, or failed with a reason
     # (a weighting that cannot converge), never with an unexpected error

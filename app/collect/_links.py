@@ -20,7 +20,7 @@ def keep_lang() -> dict[str, str]:
 
 def link(endpoint: str, **values: Any) -> str:
     """``url_for`` that keeps the ``?lang=`` of this request."""
-    return url_for(endpoint, **values, **keep_lang())
+    return url_for(endpoint, **{**values, **keep_lang()})
 
 
 def see_other(endpoint: str, **values: Any) -> Response:

@@ -178,10 +178,15 @@ def wave_and_current(wave_id: int) -> tuple[Wave, str, VersionStatus, SurveyStat
     None when there is no such wave."""
     ref = reference(wave_id)
     token = ref.get("k") if ref and not ref.get("done") else None
-    loaded = load_wave_and_state(db_session(), wave_id, token)
+    client_id = ref.get("id") if ref and token else None
+    loaded = load_wave_and_state(db_session(), wave_id, token, client_id)
     if loaded is None:
         return None
-    wave, sha, status, stored = loaded
+    wave, sha, status, stored, stored_as = loaded
+    if ref is not None and stored_as is not None:
+        # stored by a request whose answer (and cookie) never reached the browser: a second
+        # click while the first was on its way, a retry after the network failed
+        ref = session[KEY] = {"w": wave_id, "done": stored_as}
     state = SurveyState.load(wave_id, ref, stored) if ref is not None else None
     return wave, sha, status, state
 

@@ -136,7 +136,8 @@ def _markup(plan: _state.Plan, state: _state.SurveyState, page: int, values: dic
             plan.definition.section(step.section), lang), unit_name=unit_name, page=page,
         progress=plan.progress(page), summary=summary,
         form_token=_page_cache.CSRF_SLOT, client_id=_page_cache.CLIENT_SLOT,
-        questions_html=Markup("\n".join(html)), last=plan.is_last(page),
+        questions_html=Markup("\n".join(html)),
+        last=plan.is_last(page) and not plan.screened_out,  # a screen-out shows its page first
         honeypot=HONEYPOT_FIELD, known_answers=answers)
 
 

@@ -49,6 +49,9 @@ INSUFFICIENT_ITEMS_TEXT = N_("The rating answers less than the minimum weight of
 RUN_KINDS = {"quarter": N_("quarter"), "year": N_("year"), "rolling": N_("rolling 3 months")}
 RUN_STATUSES = {"draft": N_("draft"), "published": N_("published"), "superseded": N_("superseded")}
 WAVE_STATES = {"draft": N_("draft"), "open": N_("open"), "closed": N_("closed")}
+#: Channels of collection (the public disclosure says them the same way).
+CHANNELS = {"web": N_("online questionnaire"), "phone": N_("telephone interview"),
+            "paper": N_("paper questionnaire"), "kiosk": N_("self-service kiosk")}
 ACCESS_MODES = {"open": N_("Open link"), "invitation": N_("Invitation codes")}
 JOB_STAGES = {"queued": N_("Waiting to start"), "reading": N_("Reading the responses"),
               "computing": N_("Computing scores, weights and ranks"),
@@ -81,6 +84,55 @@ FIELD_LABELS = {
     "wide_ci_half_width": N_("WIDE_CI half-width limit"), "seed": N_("Random seed of the rank intervals"),
 }
 
+
+#: Audit entries (survey.audit.record actions), as a sentence about the object's number.
+AUDIT_ACTIONS = {
+    "api_token.create": N_("API token %(id)s created"),
+    "api_token.revoke": N_("API token %(id)s revoked"),
+    "comment_term.add": N_("Comments term %(id)s added"),
+    "comment_term.remove": N_("Comments term %(id)s removed"),
+    "components.import": N_("Component scores imported"),
+    "interviewer.quarantine": N_("Interviews of an interviewer in wave %(id)s set aside"),
+    "interviewer.restore": N_("Interviews of an interviewer in wave %(id)s restored"),
+    "interviewer.exclude": N_("Interviews of an interviewer in wave %(id)s excluded"),
+    "invitation.issue": N_("Invitation codes issued for wave %(id)s"),
+    "invitation.revoke": N_("Invitation code %(id)s revoked"),
+    "invitation.revoke_unused": N_("Unused invitation codes of wave %(id)s revoked"),
+    "peer_group.create": N_("Peer group %(id)s created"),
+    "peer_group.update": N_("Peer group %(id)s changed"),
+    "questionnaire.create": N_("Questionnaire version %(id)s created"),
+    "questionnaire.edit": N_("Questionnaire version %(id)s edited"),
+    "questionnaire.import": N_("Questionnaire version %(id)s imported"),
+    "questionnaire.new_version": N_("Questionnaire version %(id)s started from an earlier one"),
+    "questionnaire.publish": N_("Questionnaire version %(id)s published"),
+    "run.create": N_("Evaluation run %(id)s computed"),
+    "run.decide": N_("Placement of evaluation run %(id)s decided"),
+    "run.delete": N_("Draft evaluation run %(id)s deleted"),
+    "run.publish": N_("Evaluation run %(id)s published"),
+    "run.supersede": N_("Evaluation run %(id)s published as a correction"),
+    "submission.quarantine": N_("Response %(id)s set aside"),
+    "submission.restore": N_("Response %(id)s restored"),
+    "submission.exclude": N_("Response %(id)s excluded"),
+    "submissions.import": N_("Interviews imported into wave %(id)s"),
+    "unit.activate": N_("Unit %(id)s reactivated"),
+    "unit.create": N_("Unit %(id)s created"),
+    "unit.deactivate": N_("Unit %(id)s deactivated"),
+    "unit.import": N_("Units imported"),
+    "unit.update": N_("Unit %(id)s changed"),
+    "user.create": N_("User %(id)s created"),
+    "user.password_change": N_("Password of user %(id)s changed"),
+    "user.sessions_end": N_("Every session of user %(id)s ended"),
+    "user.units": N_("Units of user %(id)s changed"),
+    "wave.close": N_("Wave %(id)s closed"),
+    "wave.create": N_("Wave %(id)s created"),
+    "wave.margins": N_("Population margins of wave %(id)s changed"),
+    "wave.open": N_("Wave %(id)s opened"),
+    "wave.quotas": N_("Quotas of wave %(id)s changed"),
+    "wave.reseal": N_("Used codes and device lists of wave %(id)s resealed"),
+    "wave.update": N_("Wave %(id)s changed"),
+}
+#: An audit entry of an action the table does not know yet.
+OTHER_AUDIT = N_("Other change (number %(id)s)")
 
 #: analysis.config's messages (English, no Flask there) about fields of the run form, reworded.
 CONFIG_MESSAGES = {
@@ -128,6 +180,12 @@ def field_label(field: str) -> str:
     return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else ""
 
 
+def audit_words(action: str, object_id: object = None) -> str:
+    """An audit entry in words: ``wave.create`` of wave 2 → 调查批次 2 已创建."""
+    number = "" if object_id is None else str(object_id)
+    return gettext(AUDIT_ACTIONS.get(action, OTHER_AUDIT), id=number).replace("  ", " ").strip()
+
+
 def config_message(message: str) -> str:
     """A run form error in the reader's language (analysis.config speaks English)."""
     return gettext(CONFIG_MESSAGES[message]) if message in CONFIG_MESSAGES else message
@@ -145,7 +203,8 @@ def method_short(method: str) -> str:
 
 def init_words(app: Flask) -> None:
     """Template globals: ``flag_name``, ``flag_meaning``, ``method_short``, ``job_stage``,
-    ``field_label``, ``config_message``, ``run_kind``, ``run_status``, ``wave_state``, ``access_mode``,
+    ``field_label``, ``config_message``, ``audit_words``, ``run_kind``, ``run_status``,
+    ``wave_state``, ``access_mode``, ``channel_name``,
     ``method_name``, ``diff_field``."""
     app.add_template_global(flag_name)
     app.add_template_global(flag_meaning)
@@ -153,8 +212,10 @@ def init_words(app: Flask) -> None:
     app.add_template_global(job_stage)
     app.add_template_global(field_label)
     app.add_template_global(config_message)
+    app.add_template_global(audit_words)
     for name, table in (("run_kind", RUN_KINDS), ("run_status", RUN_STATUSES),
                         ("wave_state", WAVE_STATES), ("access_mode", ACCESS_MODES),
+                        ("channel_name", CHANNELS),
                         ("method_name", METHODS),
                         ("diff_field", DIFF_FIELDS)):
         app.add_template_global(lambda code, table=table: _word(table, code), name)

@@ -10,6 +10,7 @@ page, and starts on a new page rather than being cut at the bottom of one.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode
@@ -30,10 +31,35 @@ RED = (192, 0, 0)
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 20.0, 20.0, 18.0
 #: Relative widths of a group table's columns (rank, unit, n, SI, CI, points, tier, change,
 #: then total, total rank, total tier when the run has totals).
-WIDTHS = (15, 24, 10, 10, 17, 10, 20, 16, 10, 14, 20)
+WIDTHS = (13, 21, 9, 10, 17, 10, 22, 21, 10, 13, 22)
 ALIGN = ("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "CENTER", "RIGHT", "CENTER", "LEFT")
 TABLE_SIZE = 7.5
 PDF_MIMETYPE = "application/pdf"
+
+
+#: Chinese line breaking (禁则): these never start a line, and these never end one.
+NO_LINE_START = set("，。、；：？！）》」』】〕”’%…—·,.;:?!)]")
+NO_LINE_END = set("（《「『【〔“‘([")
+
+
+def cjk_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """``text`` broken into lines no wider than ``width``, a character at a time, without a
+    closing mark at the start of a line or an opening one at its end (the character before moves
+    down with it)."""
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        if not line or measure(line + char) <= width:
+            line += char
+            continue
+        carried = ""
+        while line and len(carried) < 4 and ((carried or char)[0] in NO_LINE_START or line[-1] in NO_LINE_END):
+            line, carried = line[:-1], line[-1] + carried
+        if not line:  # nothing left to keep: break where the width says
+            line, carried = carried, ""
+        lines.append(line)
+        line = carried + char
+    return [*lines, line] if line else lines
 
 
 class NoticePDF(FPDF):
@@ -78,8 +104,11 @@ class Writer:
              align: str = "J", colour: tuple[int, int, int] = (0, 0, 0), indent: bool = False) -> None:
         self.pdf.set_font(FONT, style="B" if bold else "", size=size)
         self.pdf.set_text_color(*colour)
-        self.pdf.multi_cell(0, height, (self.indent if indent else "") + text, align=align,
-                            new_x="LMARGIN", new_y="NEXT", wrapmode=self.wrap)
+        text = (self.indent if indent else "") + text
+        if self.wrap == WrapMode.CHAR:
+            text = "\n".join(cjk_lines(text, self.width - 2 * self.pdf.c_margin, self.pdf.get_string_width))
+            align = "L" if align == "J" else align
+        self.pdf.multi_cell(0, height, text, align=align, new_x="LMARGIN", new_y="NEXT", wrapmode=self.wrap)
         self.pdf.set_text_color(0, 0, 0)
 
     def heading(self, text: str, size: float = 13) -> None:

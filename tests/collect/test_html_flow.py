@@ -381,3 +381,20 @@ def test_a_refused_page_is_kept_and_a_refused_submission_leaves_nothing(client, 
     assert counts(db) == (1, 10, 1)  # the API's submission only
     db.expire_all()
     assert "最后一页的意见" not in str(db.scalars(select(SurveySession.state)).all())
+
+
+def test_a_resent_form_whose_first_answer_was_lost_leads_to_thanks(client, db, city):
+    """The browser sent the last page, the server stored it, the answer (and its cookie) never
+    arrived: the old cookie still finds the stored response, and nothing is stored twice."""
+    first = begin_open(client, city.waves["open"])
+    last = post_page(client, post_page(client, first, ABOUT).headers["Location"],
+                     RATING).headers["Location"]
+    html = client.get(last).get_data(as_text=True)
+    old_cookie = client.get_cookie("session").value
+    form = {"csrf_token": csrf_from(html), "action": "next", **RATING}
+    assert client.post(last, data=form).headers["Location"].endswith("/thanks")
+    client.set_cookie("session", old_cookie)  # as if that answer had been lost
+    again = client.post(last, data=form)
+    assert again.status_code == 303 and again.headers["Location"].endswith("/thanks")
+    assert client.get(last).headers["Location"].endswith("/thanks")
+    assert counts(db) == (1, 10, 1)

@@ -349,3 +349,22 @@ def test_an_undecided_draft_says_which_placements_wait_for_the_office(runner, db
     assert ("乙单位、丙单位的等次为暂定：数据尚不能证明其与等次以外的所有单位存在显著差异，尚待目督办复核决定。"
             in paragraphs)
     assert "此前没有已公布的结果可供比较" in "".join(paragraphs) and "等待决定" in paragraphs
+
+
+@pytest.mark.parametrize(("kind", "period", "zh", "en"), [
+    ("quarter", "2026-Q4", "关于2026年第四季度社会评价结果的通报",
+     "Notice on the social evaluation results of the fourth quarter of 2026"),
+    ("year", "2026", "关于2026年度社会评价结果的通报", "Notice on the social evaluation results of the year 2026"),
+    ("quarter", "2026-12", "关于2026年12月社会评价结果的通报", "Notice on the social evaluation results of 2026-12"),
+    ("rolling", "2026-02", "关于2025年12月至2026年2月社会评价结果的通报",
+     "Notice on the social evaluation results of 2025-12 to 2026-02"),
+])
+def test_the_title_names_the_period_as_people_say_it(app, kind, period, zh, en):
+    from survey.evaluation.report_summary import notice_title
+    from survey.models import EvaluationRun
+
+    run = EvaluationRun(kind=kind, period=period)
+    with app.test_request_context("/"):
+        assert notice_title(run) == zh
+    with app.test_request_context("/?lang=en"):
+        assert notice_title(run) == en

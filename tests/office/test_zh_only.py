@@ -199,6 +199,21 @@ def test_report_page_is_chinese(client, office_city) -> None:
     _assert_zh(_page(client, f"/office/runs/{run.id}/report"), "report page")
 
 
+def test_audit_entries_and_wave_states_are_words(client, auth, db, office_city) -> None:
+    """The administrator's recent changes read as sentences (no ``wave.create wave 2``)."""
+    from survey import audit
+
+    audit.record(db, "admin1", "wave.create", "wave", 2, new={})
+    audit.record(db, "admin1", "some.new_action", "wave", 2, new={})
+    db.commit()
+    auth.logout()
+    auth.login_as("admin")
+    html = _page(client, "/admin/")
+    assert "调查批次 2 已创建" in html and "其他变更（编号 2）" in html
+    assert "wave.create" not in html
+    _assert_zh(html, "administration dashboard", DATA | {"admin", "test"})
+
+
 def test_the_check_finds_english() -> None:
     """The checker itself: English outside the allowed words and skipped elements is found."""
     html = ("<p>状态 open · <abbr title='Sample too small'>LOW_N</abbr> D01 2026-Q4 M2 "
