@@ -14,7 +14,9 @@ every float at full precision (the shortest repr that reads back as the same dou
 sorted and joined by ``;``; text cells that start with ``= + - @``, a tab or a carriage return get
 a leading ``'`` against spreadsheet formula injection, and control characters (NUL...) or lone
 surrogates in a text become U+FFFD (:mod:`survey.export_text`). The same run always gives the same bytes:
-the XLSX has fixed document and zip timestamps (the run's publication or creation time).
+the XLSX has fixed document and zip timestamps (the run's publication or creation time). The
+XLSX of a run that corrected another has a second sheet, ``correction``: the reason and what
+changed per unit, rounded (:data:`CORRECTION_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -174,7 +176,36 @@ def export_xlsx(run: EvaluationRun) -> bytes:
                 cell.data_type = "s"  # never a formula, whatever the text
             elif COLUMNS[cell.column - 1] not in INT_COLUMNS:
                 cell.number_format = "0.000000"
+    if run.supersedes_id is not None:
+        _correction_sheet(workbook, run)
     return workbook_bytes(workbook, _fixed_time(run))
+
+
+#: The columns of the ``correction`` sheet of a run that corrected (superseded) another.
+CORRECTION_COLUMNS = ("supersedes_run", "reason", "unit_code", "field", "old", "new")
+
+
+def correction_rows(run: EvaluationRun) -> list[list[Any]]:
+    """What a correcting run changed, one row per unit and field, rounded as people read it
+    (the same diff the office page, the API and ``supersede`` print)."""
+    from survey.evaluation.runs import rounded_diff
+
+    diff = rounded_diff((run.summary or {}).get("diff") or [])
+    reason = escape_text(run.reason or "")
+    return [[run.supersedes_id, reason, escape_text(str(c["unit_code"])), escape_text(str(c["field"])),
+             c["old"] if isinstance(c["old"], int | float) or c["old"] is None else escape_text(str(c["old"])),
+             c["new"] if isinstance(c["new"], int | float) or c["new"] is None else escape_text(str(c["new"]))]
+            for c in diff] or [[run.supersedes_id, reason, None, None, None, None]]
+
+
+def _correction_sheet(workbook: Any, run: EvaluationRun) -> None:
+    sheet = workbook.create_sheet("correction")
+    sheet.append(list(CORRECTION_COLUMNS))
+    for values in correction_rows(run):
+        sheet.append(values)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def export_run(run: EvaluationRun, fmt: str) -> bytes:

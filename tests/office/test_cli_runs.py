@@ -111,6 +111,34 @@ def test_supersede_refuses_undecided_placements_then_prints_the_rounded_diff(db,
     assert get_run(db, correction.id).status == RunStatus.PUBLISHED
 
 
+def test_the_xlsx_of_a_correction_carries_its_reason_and_rounded_diff(db, runner, published,
+                                                                      correction):
+    import io
+
+    from openpyxl import load_workbook
+
+    from survey.evaluation.exports import CORRECTION_COLUMNS, export_run
+    from survey.evaluation.runs import get_run
+
+    decide_all(db, correction)
+    db.commit()
+    result = runner.invoke(args=["supersede", str(published.id), "--with", str(correction.id),
+                                 "--reason", REASON])
+    assert result.exit_code == 0, result.output
+    printed = _lines(result)[1:-1]
+    db.expire_all()
+    book = load_workbook(io.BytesIO(export_run(get_run(db, correction.id), "xlsx")))
+    assert book.sheetnames == ["results", "correction"]
+    rows = list(book["correction"].iter_rows(values_only=True))
+    assert rows[0] == CORRECTION_COLUMNS
+    assert {(r[0], r[1]) for r in rows[1:]} == {(published.id, REASON)}
+    # the same changes as the command printed, one row per unit and field
+    assert [f"{r[2]} {r[3]}: {r[4]} → {r[5]}" for r in rows[1:]] == [
+        line for line in printed]
+    # a run that corrected nothing has one sheet
+    assert load_workbook(io.BytesIO(export_run(get_run(db, published.id), "xlsx"))).sheetnames == ["results"]
+
+
 def test_rounded_diff_rounds_only_si_totals_and_points():
     from survey.evaluation.runs import rounded_diff
 
