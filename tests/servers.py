@@ -7,6 +7,7 @@ with a deadline that fails loudly instead of hanging.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -37,6 +38,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User plus system CPU seconds of ``processes`` so far (those that have exited count 0)."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += sum(process.cpu_times()[:2])
+    return total
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, poll_s: float = 0.05) -> None:
@@ -138,13 +148,7 @@ class Gunicorn:
 
     def cpu_s(self) -> float:
         """User plus system CPU seconds of the workers so far."""
-        total = 0.0
-        for worker in self.workers():
-            try:
-                total += sum(worker.cpu_times()[:2])
-            except psutil.NoSuchProcess:
-                pass
-        return total
+        return cpu_seconds(self.workers())
 
 
 NGINX_CONF = """\

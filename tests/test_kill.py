@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 
 CLIENTS = 6
 #: Kill cycles: each SIGKILLs one worker, then the whole server.
-CYCLES = 3
+CYCLES = 5
 #: Acknowledgements awaited before each kill, and before the load stops.
 ACKS_BETWEEN_KILLS = 15
 CODES = 500

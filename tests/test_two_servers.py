@@ -31,8 +31,8 @@ import pytest
 from sqlalchemy import select, text
 
 from survey.db import make_engine, make_session_factory
-from tests.conftest import TEST_SECRET, csrf_from
 from tests import dbsupport
+from tests.conftest import TEST_SECRET, csrf_from
 from tests.servers import NGINX, Gunicorn, Nginx, RedisDatabase, redis_available, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]

@@ -144,6 +144,7 @@ class SurveyState:
 
     def resume(self, draft: Mapping[str, Any]) -> None:
         """Take the answers of an invitation's draft (also one saved by an earlier version)."""
+        self.refused, self.messages = None, []
         self.answers = dict(draft.get("a") or {})
         self.ratings = dict(draft.get("r") or {})
         self.typed = dict(draft.get("u") or {})

@@ -113,9 +113,10 @@ def _enter(code: str) -> Response | tuple[str, str | None]:
     state = _state.current(wave.id)
     if state is None or state.invitation_id != invitation.id or state.done:
         state = _state.SurveyState.new(wave.id, group_code(normalize_code(code)), invitation.id)
-        draft = load_draft(db, invitation.id)
-        if draft is not None and isinstance(draft.answers, dict):
-            state.resume(draft.answers)
+    # the draft is the latest copy, wherever it was saved (this device or another)
+    draft = load_draft(db, invitation.id)
+    if draft is not None and isinstance(draft.answers, dict):
+        state.resume(draft.answers)
     _state.store(state)
     return see_other("collect.page", wave_id=wave.id, page=state.page)
 

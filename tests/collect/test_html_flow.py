@@ -398,3 +398,16 @@ def test_a_resent_form_whose_first_answer_was_lost_leads_to_thanks(client, db, c
     assert again.status_code == 303 and again.headers["Location"].endswith("/thanks")
     assert client.get(last).headers["Location"].endswith("/thanks")
     assert counts(db) == (1, 10, 1)
+
+
+def test_entering_the_code_again_takes_the_latest_draft_from_any_device(client, db, city):
+    code = city.codes["invite"][8]
+    phone = client.application.test_client()
+    first = enter_code(client, code).headers["Location"]
+    post_page(client, first, ABOUT)  # the computer: first page
+    second = enter_code(phone, code).headers["Location"]
+    assert second.endswith("/p/1")
+    post_page(phone, second, {"sat_overall": "5", "comment": "在手机上写的"}, action="back")
+    again = enter_code(client, code)  # back on the computer
+    assert again.headers["Location"] == first
+    assert "在手机上写的" in client.get(second).get_data(as_text=True)

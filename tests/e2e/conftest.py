@@ -5,7 +5,8 @@
 - ``page``: a fresh context (1280×900, zh-CN) per test; the test fails on any console error,
   uncaught page error or CSP violation it did not allow (``browser_log.allow(regex)``), and on
   any traceback or ERROR line the server logged meanwhile.
-- ``login(page, role)``: signs in as ``admin``, ``office``, ``viewer`` or ``unit_viewer``.
+- ``login(page, role)``: signs in as ``admin``, ``office``, ``viewer``, ``unit_viewer`` (a viewer
+  bound to D01) or ``unit`` (the liaison of D01).
 
 Every test here is marked ``browser``. Without chromium, axe-core, Playwright or gunicorn the
 tests skip, except when ``CI=true``, where they fail.

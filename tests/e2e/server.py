@@ -27,12 +27,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-key-0123456789abcdef0123456789"
 PASSWORD = "e2e correct horse battery"
-#: role → (username, role of ``create_user``, unit code of a unit-bound viewer)
+#: role → (username, role of ``create_user``, its unit: a viewer's one unit or a liaison's units)
 USERS: dict[str, tuple[str, str, str | None]] = {
     "admin": ("e2e-admin", "admin", None),
     "office": ("e2e-office", "office", None),
     "viewer": ("e2e-viewer", "viewer", None),
     "unit_viewer": ("e2e-unit-viewer", "viewer", "D01"),
+    "unit": ("e2e-unit", "unit", "D01"),
 }
 #: Synthetic responses of the demo city (``make run`` seeds 20,000).
 RESPONSES = int(os.environ.get("MINYI_E2E_RESPONSES", "20000"))
@@ -114,7 +115,10 @@ def _seed(url: str) -> tuple[int, int]:
         with make_session_factory(engine)() as session, session.begin():
             report = seed_demo(session, n_responses=RESPONSES)
             for username, role, unit in USERS.values():
-                create_user(session, username, role, PASSWORD, actor="e2e", unit_code=unit)
+                if role == "unit":
+                    create_user(session, username, role, PASSWORD, actor="e2e", unit_codes=[unit or ""])
+                else:
+                    create_user(session, username, role, PASSWORD, actor="e2e", unit_code=unit)
     finally:
         engine.dispose()
     assert report.wave_id is not None and report.open_wave_id is not None
