@@ -20,9 +20,10 @@ from flask_babel import gettext as _
 from survey.column_limits import enforce_column_limits
 from survey.export_text import first_control_character
 
-#: Blueprints and endpoints that check their own input (the collection path).
+#: Blueprints and endpoints that check their own input: the collection path, and the language
+#: switch (its ``next`` is checked by ``app.i18n.safe_next``, which sends anything odd home).
 OWN_CHECKS = frozenset({"collect"})
-OWN_CHECK_ENDPOINTS = frozenset({"api.create_submission", "static"})
+OWN_CHECK_ENDPOINTS = frozenset({"api.create_submission", "static", "i18n.switch"})
 
 
 def refused_field() -> tuple[str, str] | None:

@@ -60,7 +60,7 @@ class PreviewState:
         """The state posted back by the page; anything unreadable starts afresh."""
         try:
             data = json.loads(text) if text and len(text) <= MAX_STATE_CHARS else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting thousands deep
             data = {}
         answers = data.get("a") if isinstance(data, dict) else None
         ratings = data.get("r") if isinstance(data, dict) else None

@@ -45,11 +45,15 @@ class World:
     period: str = GOLDEN_PERIOD
     #: endpoint → {argument: value}, over the defaults below
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: further ids by argument name (rows of optional features)
+    ids: dict[str, str] = field(default_factory=dict)
 
     def value(self, endpoint: str, argument: str) -> str:
         special = self.overrides.get(endpoint, {})
         if argument in special:
             return special[argument]
+        if argument in self.ids:
+            return self.ids[argument]
         return {
             "wave_id": str(self.wave_id), "unit_id": str(self.unit_id), "group_id": str(self.group_id),
             "version_id": str(self.draft_version_id), "submission_id": str(self.submission_id),
@@ -80,6 +84,7 @@ def build_world(db: Session) -> World:
     create_user(db, "office1", "office", "correct horse battery", actor="test")
     token, _secret = create_token(db, "walk", "office1", "office1")
     job = create_job(db, "evaluation", "walk", "office1")
+    extra = _optional_rows(db)
     db.commit()
     unit = db.scalars(select(Unit).order_by(Unit.code)).first()
     group = db.scalars(select(PeerGroup)).first()
@@ -104,7 +109,29 @@ def build_world(db: Session) -> World:
         "office.report_pdf": {"run_id": str(published.id)},
         "office.new_run": {"?": f"wave={published.wave_id}"},
     }
+    world.ids.update({name: str(row.id) for name, row in extra.items()})
     return world
+
+
+def _optional_rows(db: Session) -> dict[str, object]:
+    """Rows of features that may not exist yet in this tree: a unit liaison (``user_id``) and a
+    comment dictionary term (``term_id``)."""
+    from survey.models import Role
+
+    rows: dict[str, object] = {}
+    if "UNIT" in Role.__members__:
+        from survey.accounts import create_user
+
+        rows["user_id"] = create_user(db, "liaison1", "unit", "correct horse battery",
+                                      actor="test", unit_codes=["A"])
+    try:
+        from survey.comments.dictionary import add_terms
+    except ImportError:
+        return rows
+    terms = add_terms(db, "民意调查", "word", "admin1")
+    if terms:
+        rows["term_id"] = terms[0]
+    return rows
 
 
 PART = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
