@@ -67,6 +67,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai")
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    # Redis down: count in this worker's memory meanwhile (and log), never answer 500
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
     # Flask-Login's own context processor loads the user for every template; ours passes the
     # lazy proxy, so a citizen's page never loads a user (see app.authz.signed_in).

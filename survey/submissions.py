@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from survey.body_checks import BodyError, check_body
 from survey.devices import bucket_of, bucket_query, device_answered, listed
 from survey.hashing import body_sha256, keyed_hash
 from survey.i18n import _
@@ -218,6 +219,11 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
     now = now or datetime.now(UTC)
     body = request.body
     is_object = isinstance(body, dict)
+    if is_object:
+        try:
+            check_body(body)  # before anything hashes or reads it
+        except BodyError as error:
+            return SubmissionResult(422, "invalid", errors=error.errors)
     client_id = body.get("client_submission_id") if is_object else None
     client_id_ok = isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id) is not None
     body_hash = body_sha256(body) if is_object else ""

@@ -6,13 +6,14 @@ from babel import Locale
 from flask import current_app, jsonify, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 from werkzeug.wrappers import Response
 
 from app.api import bp
 from app.collect._shared import device_cookie, limit_per_source_and_wave
 from app.database import db_session
 from app.i18n import current_language
+from survey.body_checks import BodyError, parse_json_body
 from survey.submissions import SubmissionRequest, submit
 
 #: The languages of the API's messages, parsed once (``force_locale`` takes a Locale as it is).
@@ -52,8 +53,17 @@ def create_submission(wave_id: int) -> tuple[Response, int]:
 
 
 def _create_submission(wave_id: int) -> tuple[Response, int]:
+    raw = request.get_data()  # 413 when the declared length is over MAX_CONTENT_LENGTH
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # a chunked body: Werkzeug stops reading at the limit without saying it was cut
+        raise RequestEntityTooLarge()
+    try:
+        payload = parse_json_body(raw)
+    except BodyError as error:
+        return jsonify(errors=[{"question": q, "message": m} for q, m in error.errors]), 422
     result = submit(db_session(), SubmissionRequest(
-        wave_id=wave_id, body=request.get_json(force=True, silent=True),
+        wave_id=wave_id, body=payload,
         secret=current_app.config["SECRET_KEY"], source=request.remote_addr,
         device=device_cookie(), language=current_language()))
     if result.ok:  # committed at the edge (app.database) before the client hears 201
@@ -61,6 +71,14 @@ def _create_submission(wave_id: int) -> tuple[Response, int]:
     if result.status == 422:
         return jsonify(errors=[{"question": q, "message": m} for q, m in result.errors]), 422
     return jsonify(error=result.reason, message=result.message), result.status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
+    """413 as JSON: the body is over ``MAX_CONTENT_LENGTH``, with or without its length."""
+    with force_locale(api_locale()):
+        message = _("The request body is too large.")
+    return jsonify(error="too_large", message=message), 413
 
 
 @bp.errorhandler(TooManyRequests)
