@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
@@ -52,13 +53,21 @@ def export_responses_command(wave_id: int, fmt: str, out: str, run_id: int | Non
     (recomputed from the run's settings; refused if the run is of another wave or the wave's
     responses changed since the run); empty for a response the run did not weight.
     """
-    from survey.responses_export import export_responses
+    from survey.responses_export import write_export
 
-    try:
-        data = export_responses(db_session(), wave_id, fmt, run_id)
-    except DomainError as error:
-        fail_domain(error)
-    Path(out).write_bytes(data)
+    target = Path(out)
+    # written beside the target and renamed when complete: a failed export leaves no partial file
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as part:
+        try:
+            rows = write_export(db_session(), wave_id, fmt, part, run_id)
+        except BaseException as error:
+            part.close()
+            Path(part.name).unlink()
+            if isinstance(error, DomainError):
+                fail_domain(error)
+            raise
+    Path(part.name).replace(target)
+    click.echo(_("%(rows)s rows exported.", rows=rows))
     click.echo(out)
 
 

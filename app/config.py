@@ -32,7 +32,11 @@ log = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
-    """The application refuses to start with this configuration."""
+    """The application refuses to start with this configuration: every problem, one per line."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 def _development_secret(instance: Path) -> str:
@@ -48,20 +52,26 @@ def _development_secret(instance: Path) -> str:
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Flask settings built from ``environ`` (``os.environ`` by default)."""
     env = dict(os.environ if environ is None else environ)
+    problems: list[str] = []  # every bad setting is reported at once, not just the first
     mode = env.get("MINYI_ENV", "production").strip() or "production"
     if mode not in ENVIRONMENTS:
-        raise ConfigError(f"MINYI_ENV must be one of {', '.join(ENVIRONMENTS)}, not {mode!r}")
+        problems.append(f"MINYI_ENV must be one of {', '.join(ENVIRONMENTS)}, not {mode!r}")
+        mode = "production"
     secret = env.get("MINYI_SECRET_KEY", "").strip()
-    if not secret:
-        if mode == "production":
-            raise ConfigError(
-                "MINYI_SECRET_KEY is not set. Set it to a long random value "
-                "(python -c 'import secrets; print(secrets.token_hex(32))'), "
-                "or set MINYI_ENV=development for a local trial."
-            )
-        secret = _development_secret(INSTANCE_PATH)
+    if not secret and mode == "production":
+        problems.append(
+            "MINYI_SECRET_KEY is not set. Set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or set MINYI_ENV=development for a local trial.")
     elif len(secret) < 32 and mode == "production":
-        raise ConfigError("MINYI_SECRET_KEY is too short: use at least 32 random characters.")
+        problems.append("MINYI_SECRET_KEY is too short: use at least 32 random characters.")
+    counts = {name: _count(env, name, default, low, high, problems) for name, default, low, high in (
+        ("MINYI_TRUSTED_PROXIES", "0", 0, MAX_TRUSTED_PROXIES),
+        ("MINYI_IDLE_TIMEOUT_MINUTES", "30", 1, 24 * 60), ("MINYI_MAX_UPLOAD_MB", "8", 1, 1024))}
+    if problems:
+        raise ConfigError(problems)
+    if not secret:
+        secret = _development_secret(INSTANCE_PATH)
     https = env.get("MINYI_HTTPS", "0") == "1"
     redis_url = env.get("MINYI_REDIS_URL", "").strip() or None
     if redis_url is None and mode != "testing":
@@ -72,9 +82,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url_from_env(env),
         "REDIS_URL": redis_url,
-        "TRUSTED_PROXIES": _count(env, "MINYI_TRUSTED_PROXIES", "0", 0, MAX_TRUSTED_PROXIES),
-        "IDLE_TIMEOUT_S": 60 * _count(env, "MINYI_IDLE_TIMEOUT_MINUTES", "30", 1, 24 * 60),
-        "MAX_CONTENT_LENGTH": int(env.get("MINYI_MAX_UPLOAD_MB", "8")) * 1024 * 1024,
+        "TRUSTED_PROXIES": counts["MINYI_TRUSTED_PROXIES"],
+        "IDLE_TIMEOUT_S": 60 * counts["MINYI_IDLE_TIMEOUT_MINUTES"],
+        "MAX_CONTENT_LENGTH": counts["MINYI_MAX_UPLOAD_MB"] * 1024 * 1024,
         "OFFICE_SPONSOR": env.get("MINYI_OFFICE_NAME", "").strip() or None,
         "NOTICE_RECIPIENTS": env.get("MINYI_NOTICE_RECIPIENTS", "").strip() or None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -92,11 +102,13 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     }
 
 
-def _count(env: Mapping[str, str], name: str, default: str, low: int, high: int) -> int:
-    """The whole number in ``env[name]``, refused unless ``low <= n <= high``."""
+def _count(env: Mapping[str, str], name: str, default: str, low: int, high: int,
+           problems: list[str]) -> int:
+    """The whole number in ``env[name]``; a problem is added unless ``low <= n <= high``."""
     text = env.get(name, default).strip() or default
     if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
-        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+        problems.append(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+        return int(default)
     return int(text)
 
 

@@ -20,7 +20,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -36,6 +36,10 @@ from survey.submission_store import definition_of
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORMATS = ("csv", "xlsx")
 WEIGHT_COLUMN = "final_weight"
+#: Submissions fetched per round trip of the streamed query.
+BATCH_ROWS = 2_000
+#: Size of the CSV pieces handed to the writer or the HTTP response.
+CHUNK_BYTES = 256 * 1024
 
 
 def _text(value: Any) -> str:
@@ -89,11 +93,49 @@ def run_weights(session: Session, wave_id: int, run_id: int) -> dict[int, float]
             for sid, w in zip(data.submission_ids.tolist(), weights.tolist(), strict=True)}
 
 
+class _Cells:
+    """Export cells (text neutralised by :func:`survey.export_text.safe_cell`) of stored values,
+    remembering short texts and whole blocks of unit answers: a million rows hold few distinct
+    answer codes ("4", "D01", "30-39"), so most cells cost one dictionary lookup."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.texts: dict[str, Any] = {"": ""}
+        self.blocks: dict[tuple[Any, ...], list[Any]] = {}
+        self.limit = limit
+
+    def __call__(self, value: Any) -> Any:
+        text = value if value.__class__ is str else _text(value)
+        cell = self.texts.get(text)
+        if cell is None:
+            cell = safe_cell(text)
+            if len(text) <= 32 and len(self.texts) < self.limit:
+                self.texts[text] = cell
+        return cell
+
+    def block(self, values: tuple[Any, ...]) -> list[Any]:
+        """The cells of one rating's answers (``values`` in question order)."""
+        try:
+            cells = self.blocks.get(values)
+        except TypeError:  # a list (select_multiple) among the values
+            return [self(value) for value in values]
+        if cells is None:
+            cells = [self(value) for value in values]
+            if len(self.blocks) < self.limit and all(
+                    value.__class__ is not str or len(value) <= 32 for value in values):
+                self.blocks[values] = cells
+        return cells
+
+
 def response_rows(session: Session, wave_id: int, run_id: int | None = None
                   ) -> tuple[list[str], Iterator[list[Any]]]:
     """The header and the rows (text cells neutralised by :func:`survey.export_text.safe_cell`:
     no formula, no control character, no lone surrogate) of a wave's responses; with
-    ``run_id``, a last cell with the submission's final weight in that run (a float, or None)."""
+    ``run_id``, a last cell with the submission's final weight in that run (a float, or None).
+
+    The rows come from one Core query streamed in batches of :data:`BATCH_ROWS` (a server-side
+    cursor on PostgreSQL, SQLite's own stepping): memory stays flat whatever the wave's size.
+    The query only reads, so the export never holds the database's write lock.
+    """
     wave = session.get(Wave, wave_id)
     if wave is None:
         raise NotFound(_("Wave %(id)s does not exist.", id=wave_id))
@@ -102,55 +144,71 @@ def response_rows(session: Session, wave_id: int, run_id: int | None = None
     definition = definition_of(session, wave.questionnaire_version_id)
     respondent = [q.name for q in definition.respondent_questions if q.type != "note"]
     unit_qs = [q.name for q in definition.unit_questions if q.type != "note"]
-    versions = dict(session.execute(select(QuestionnaireVersion.id, QuestionnaireVersion.version)).all())
+    versions = {key: str(value) for key, value in session.execute(
+        select(QuestionnaireVersion.id, QuestionnaireVersion.version)).tuples()}
     known_units = set(session.scalars(select(Unit.code)))
+    timestamps = not wave.anonymized
+    table = Submission.__table__.c
+    query = (select(table.id, table.interview_id, table.channel, table.submitted_at,
+                    table.duration_s, table.design_weight, table.linkage_key, table.interviewer_id,
+                    table.answers, table.questionnaire_version_id, table.status, table.flags)
+             .where(table.wave_id == wave.id).order_by(table.id)
+             .execution_options(yield_per=BATCH_ROWS))
 
     def rows() -> Iterator[list[Any]]:
-        query = (select(Submission).where(Submission.wave_id == wave.id)
-                 .order_by(Submission.id).execution_options(yield_per=500))
-        for submission in session.scalars(query):
-            local = submission.submitted_at.astimezone(SHANGHAI)
-            answers = submission.answers.get("answers", {})
-            ratings = {c: v for c, v in submission.answers.get("ratings", {}).items()
+        # the connection is taken when the first row is wanted: a web response streams after
+        # its request's transaction was committed
+        cell = _Cells()
+        for sub in session.connection().execute(query):
+            local = sub.submitted_at.astimezone(SHANGHAI)
+            stored = sub.answers or {}
+            answers = stored.get("answers", {})
+            ratings = {c: v for c, v in stored.get("ratings", {}).items()
                        if c in known_units} or {"": {}}
+            first = cell(sub.interview_id or f"web-{sub.id}")
+            middle = [cell(sub.channel.value), cell(local.date().isoformat()),
+                      cell(round(sub.duration_s) if sub.duration_s is not None else None),
+                      cell(sub.design_weight), cell(sub.linkage_key or ""),
+                      cell(sub.interviewer_id or "")]
+            middle += [cell(answers.get(name)) for name in respondent]
+            last = [str(sub.id), versions.get(sub.questionnaire_version_id, ""), sub.status.value,
+                    cell(";".join(sorted(sub.flags or [])))]
+            if timestamps:
+                last.append(cell(local.isoformat(timespec="seconds")))
+            if weights is not None:
+                weight = weights.get(sub.id)
+                last.append(weight if weight is not None and weight == weight else None)
             for code, values in ratings.items():
-                row: list[Any] = [
-                    submission.interview_id or f"web-{submission.id}", code,
-                    submission.channel.value, local.date().isoformat(),
-                    _text(round(submission.duration_s) if submission.duration_s is not None else None),
-                    _text(submission.design_weight), submission.linkage_key or "",
-                    submission.interviewer_id or ""]
-                row += [_text(answers.get(name)) for name in respondent]
-                row += [_text(values.get(name)) for name in unit_qs]
-                row += [str(submission.id), str(versions.get(submission.questionnaire_version_id, "")),
-                        submission.status.value, ";".join(sorted(submission.flags or []))]
-                if not wave.anonymized:
-                    row.append(local.isoformat(timespec="seconds"))
-                row = [safe_cell(cell) for cell in row]
-                if weights is not None:
-                    weight = weights.get(submission.id)
-                    row.append(weight if weight is not None and weight == weight else None)
-                yield row
+                yield [first, cell(code), *middle, *cell.block(tuple(map(values.get, unit_qs))), *last]
 
     return header, rows()
 
 
-def export_responses(session: Session, wave_id: int, fmt: str, run_id: int | None = None) -> bytes:
-    """The export file's bytes: UTF-8 CSV with BOM (opens in Excel), or an XLSX workbook.
+def _csv_value(cell: Any) -> Any:
+    return "" if cell is None else repr(cell) if isinstance(cell, float) else cell
 
-    With ``run_id``, the last column is each submission's final weight in that run (CSV: the
-    shortest text that reads back as the same double; XLSX: a number; empty when not weighted).
-    """
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    header, rows = response_rows(session, wave_id, run_id)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(["" if cell is None else repr(cell) if isinstance(cell, float) else cell
-                          for cell in row] for row in rows)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+def csv_chunks(header: list[str], rows: Iterator[list[Any]]) -> Iterator[bytes]:
+    """The export as UTF-8 CSV with BOM (opens in Excel), in chunks of about
+    :data:`CHUNK_BYTES`: a float (the final weight) is written as the shortest text that reads
+    back as the same double, None as an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_value(cell) for cell in row] if row[-1] is None
+                        or isinstance(row[-1], float) else row)
+        if buffer.tell() >= CHUNK_BYTES:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def write_xlsx(header: list[str], rows: Iterator[list[Any]], out: BinaryIO) -> None:
+    """The export as an XLSX workbook written to ``out``, row by row (openpyxl's write-only
+    mode keeps the sheet in a temporary file, not in memory); fixed document timestamps."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -159,6 +217,44 @@ def export_responses(session: Session, wave_id: int, fmt: str, run_id: int | Non
     sheet.append(header)
     for row in rows:
         sheet.append(row)
-    out = io.BytesIO()
     workbook.save(out)
+
+
+def write_export(session: Session, wave_id: int, fmt: str, out: BinaryIO,
+                 run_id: int | None = None) -> int:
+    """Write a wave's responses export to the binary file ``out``; return its number of rows
+    (the header apart). Memory stays flat: CSV is written chunk by chunk, XLSX row by row."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    header, rows = response_rows(session, wave_id, run_id)
+    counted = _Counted(rows)
+    if fmt == "csv":
+        for chunk in csv_chunks(header, counted):
+            out.write(chunk)
+    else:
+        write_xlsx(header, counted, out)
+    return counted.count
+
+
+class _Counted:
+    """An iterator of rows that counts them."""
+
+    def __init__(self, rows: Iterator[list[Any]]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def export_responses(session: Session, wave_id: int, fmt: str, run_id: int | None = None) -> bytes:
+    """The export file's bytes in memory (small waves, tests): UTF-8 CSV with BOM, or an XLSX
+    workbook; see :func:`write_export`, which large exports use.
+
+    With ``run_id``, the last column is each submission's final weight in that run (CSV: the
+    shortest text that reads back as the same double; XLSX: a number; empty when not weighted).
+    """
+    out = io.BytesIO()
+    write_export(session, wave_id, fmt, out, run_id)
     return out.getvalue()

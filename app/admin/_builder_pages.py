@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.database import db_session
@@ -93,8 +93,6 @@ def after_change(version: QuestionnaireVersion, notice: str) -> Response:
     """After a successful change: the main part (script) or back to the builder page (303)."""
     if wants_fragment():
         return main_fragment(version, notice)
-    from flask import flash
-
     flash(notice, "success")
     return redirect(url_for("admin.builder", version_id=version.id), 303)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -24,7 +24,7 @@ from app.database import db_session
 from app.i18n import current_language
 from survey import builder as b
 from survey.builder_history import save_change, undo_last
-from survey.builder_words import node_words
+from survey.builder_words import field_labels, node_words
 from survey.errors import DomainError
 from survey.models import QuestionnaireVersion
 from survey.questionnaire import PRESETS
@@ -64,10 +64,6 @@ def _save(version: QuestionnaireVersion, old: dict[str, Any], new: dict[str, Any
 @bp.route("/builder/new", methods=["GET", "POST"])
 def builder_new() -> Page:
     """Start a questionnaire in the builder (form id and titles)."""
-    from flask import redirect, render_template
-
-    from survey.builder_words import field_labels
-
     if request.method == "GET":
         return render_template("admin/builder_new.html", values={}, errors={}, labels=field_labels())
     form = form_data()

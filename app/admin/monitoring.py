@@ -4,9 +4,20 @@ the interviews of one interviewer (issue 13)."""
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -20,11 +31,12 @@ from survey.errors import DomainError, NotFound, ValidationFailed
 from survey.evaluation.padding import latest_run_findings, wave_findings
 from survey.models import Submission, Wave
 from survey.monitoring import ANY_FLAG, FLAG_WORDS, flag_text, wave_monitoring
-from survey.responses_export import FORMATS, export_responses
+from survey.responses_export import FORMATS, csv_chunks, response_rows, write_xlsx
 
 REVIEWS = {"restore": quality.restore, "exclude": quality.exclude, "quarantine": quality.quarantine}
 #: The last page of the review list that is served (a larger ``?page=`` shows this one).
 MAX_PAGE = 100_000
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INTERVIEWER_REVIEWS = {"quarantine": quality.quarantine_interviewer,
                        "restore": quality.restore_interviewer}
 
@@ -126,14 +138,28 @@ def review_interviewer(wave_id: int, interviewer_id: str) -> tuple[str, int] | W
 
 @bp.get("/waves/<dbid:wave_id>/responses.<fmt>")
 def responses_download(wave_id: int, fmt: str) -> Response:
-    """The raw responses export (CSV or XLSX) for statisticians."""
+    """The raw responses export for statisticians: CSV streamed row by row as it is read; XLSX
+    written row by row to a temporary file, then streamed. Memory stays flat either way."""
     if fmt not in FORMATS:
         abort(404)
     try:
-        data = export_responses(db_session(), wave_id, fmt)
+        header, rows = response_rows(db_session(), wave_id)
     except NotFound:
         abort(404)
-    mimetype = ("text/csv; charset=utf-8" if fmt == "csv" else
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=responses-wave-{wave_id}.{fmt}"})
+    name = f"responses-wave-{wave_id}.{fmt}"
+    if fmt == "csv":
+        return Response(stream_with_context(csv_chunks(header, rows)),
+                        mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    # deleted when closed: by the response once sent, or here if writing fails
+    spooled = tempfile.TemporaryFile(prefix="minyi-export-")  # noqa: SIM115
+    try:
+        write_xlsx(header, rows, spooled)
+    except BaseException:
+        spooled.close()
+        raise
+    size = spooled.tell()
+    spooled.seek(0)
+    response = send_file(spooled, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=name)
+    response.content_length = size
+    return response

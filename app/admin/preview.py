@@ -30,7 +30,7 @@ from survey.preview import (
     questions_of,
     steps,
 )
-from survey.questionnaire import Definition, Question
+from survey.questionnaire import Definition, Question, screened_out_by
 from survey.versions import check_document, get_version
 
 SELECTS = ("select_one", "select_multiple", "select_one_unit", "select_multiple_unit")
@@ -84,7 +84,7 @@ def _page(version: QuestionnaireVersion, definition: Definition, state: PreviewS
     known = state.answers if step.unit else {**state.answers, **values}
     summary = [(f"#q-{name}", definition.label(definition.question(name), lang), message)
                for name, message in errors.items()] + [("", "", m) for m in other]
-    pending = 0 if any(s.unit for s in plan) or screened(definition, state) else sum(
+    pending = 0 if any(s.unit for s in plan) or _screened(definition, state) else sum(
         1 for s in definition.sections if s.kind == "unit")
     return render_template(
         "admin/preview.html", version=version, definition=definition, lang=lang,
@@ -96,9 +96,7 @@ def _page(version: QuestionnaireVersion, definition: Definition, state: PreviewS
         known_answers=known, done=None, issues=[]), status
 
 
-def screened(definition: Definition, state: PreviewState) -> bool:
-    from survey.questionnaire import screened_out_by
-
+def _screened(definition: Definition, state: PreviewState) -> bool:
     return screened_out_by(definition, state.answers) is not None
 
 

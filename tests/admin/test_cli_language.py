@@ -89,3 +89,15 @@ def test_every_bad_run_setting_is_reported_in_the_language(runner, city, tmp_pat
     assert any(line.startswith("scoring.n_min: ") for line in en_lines)
     assert "colour: Unknown configuration key." in en_lines
     assert "colour: Unknown configuration key." not in zh_lines
+
+
+def test_every_bad_setting_of_the_environment_is_reported_at_once() -> None:
+    from app.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError) as refused:
+        load_config({"MINYI_ENV": "prod", "MINYI_SECRET_KEY": "short",
+                     "MINYI_TRUSTED_PROXIES": "many", "MINYI_MAX_UPLOAD_MB": "8MB"})
+    problems = refused.value.problems
+    assert [p.split(" ", 1)[0] for p in problems] == [
+        "MINYI_ENV", "MINYI_SECRET_KEY", "MINYI_TRUSTED_PROXIES", "MINYI_MAX_UPLOAD_MB"]
+    assert str(refused.value).splitlines() == problems

@@ -53,7 +53,7 @@ def test_the_preview_walks_the_survey_and_stores_nothing(client, auth, db, city)
     url = f"/admin/versions/{version_id}/preview"
     page = client.get(url).get_data(as_text=True)
     assert 'class="phone-frame preview"' in page and "第 1 页，共 2 页" in page
-    assert 'form method="post" action="%s" novalidate class="survey-form"' % url in page
+    assert f'form method="post" action="{url}" novalidate class="survey-form"' in page
     # the follow-up carries its condition for the survey's script, as the citizen's page does
     when = re.search(r'data-name="b01_reason" data-when="([^"]+)"', page)
     assert when and json.loads(_unescape(when.group(1))) == [
