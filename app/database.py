@@ -4,12 +4,14 @@ Views call :func:`db_session` and never commit: after the view, a response below
 request's transaction and anything else rolls it back (:func:`init_database`). A commit that
 fails becomes the request's error, so nothing is acknowledged that was not stored. A view that
 keeps a 2xx/3xx answer but must not store its changes (a form re-shown with a message after a
-service refused it) calls :func:`discard_changes`.
+service refused it) calls :func:`discard_changes`. When the commit fails, the error page leaves
+the session cookie as the browser sent it: a survey's "stored" state never outlives its rows.
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from flask import session as cookie_session
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -25,9 +27,17 @@ def init_database(app: Flask) -> None:
     @app.after_request
     def _commit_or_roll_back(response: Response) -> Response:
         session: Session | None = g.get("db_session")
+        if g.get("db_commit_failed"):
+            # the error page of a failed commit: the cookie must not claim what was not stored
+            cookie_session.modified = False
         if session is not None and session.in_transaction():
             if response.status_code < 400:
-                session.commit()
+                try:
+                    session.commit()
+                except Exception:
+                    g.db_commit_failed = True
+                    session.rollback()
+                    raise
             else:
                 session.rollback()
         return response
