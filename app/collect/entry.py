@@ -54,7 +54,7 @@ def _device_answered(wave: Wave) -> bool:
     return device_answered(db_session().connection(), wave.id, device_hash)
 
 
-@bp.get("/<int:wave_id>")
+@bp.get("/<dbid:wave_id>")
 def start(wave_id: int) -> str | tuple[str, int]:
     """A wave's landing page: what the survey is (from its questionnaire), and the start."""
     db = db_session()
@@ -74,7 +74,7 @@ def start(wave_id: int) -> str | tuple[str, int]:
                            introduction=introduction)
 
 
-@bp.post("/<int:wave_id>/begin")
+@bp.post("/<dbid:wave_id>/begin")
 def begin(wave_id: int) -> Response | tuple[str, int]:
     """Start an open-link survey: a fresh submission id and signed issue time."""
     wave = db_session().get(Wave, wave_id)

@@ -183,7 +183,7 @@ def _save(state: _state.SurveyState) -> None:
         save_draft(db_session(), state.invitation_id, state.draft(), str(state.page))
 
 
-@bp.get("/<int:wave_id>/p/<int:page>")
+@bp.get("/<dbid:wave_id>/p/<int(max=999):page>")
 def page(wave_id: int, page: int) -> Response:
     """One page of the questionnaire, with the answers given so far (and its errors, after the
     page was refused)."""
@@ -216,7 +216,7 @@ def page(wave_id: int, page: int) -> Response:
     return _no_store(_page_cache.fill(html, csrf_token(), state.client_id))
 
 
-@bp.post("/<int:wave_id>/p/<int:page>")
+@bp.post("/<dbid:wave_id>/p/<int(max=999):page>")
 @limit_per_source_and_wave
 def save_page(wave_id: int, page: int) -> Response | tuple[str, int]:
     """Keep one page: 上一页 as typed, 下一页 once valid (refused: the page again, with its
@@ -323,7 +323,7 @@ def _screen_out_context(plan: _state.Plan) -> dict[str, str]:
             "reason": definition.label(question.hint, lang) if question.hint else ""}
 
 
-@bp.get("/<int:wave_id>/end")
+@bp.get("/<dbid:wave_id>/end")
 def end(wave_id: int) -> Response | tuple[str, int]:
     """The survey ends early (a screen-out question): why, what is recorded, and the choice
     between going back to change the answer and finishing."""
@@ -339,7 +339,7 @@ def end(wave_id: int) -> Response | tuple[str, int]:
                                      honeypot=HONEYPOT_FIELD, **_screen_out_context(plan)))
 
 
-@bp.post("/<int:wave_id>/end")
+@bp.post("/<dbid:wave_id>/end")
 @limit_per_source_and_wave
 def finish_early(wave_id: int) -> Response | tuple[str, int]:
     """上一页: back to the question that ended the survey; 结束调查: store what was answered."""
@@ -358,7 +358,7 @@ def finish_early(wave_id: int) -> Response | tuple[str, int]:
     return _final(wave, state, plan)
 
 
-@bp.get("/<int:wave_id>/thanks")
+@bp.get("/<dbid:wave_id>/thanks")
 def thanks(wave_id: int) -> str:
     """Thank-you page, with when and where the results are published (reloading it submits
     nothing)."""

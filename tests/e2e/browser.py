@@ -62,16 +62,34 @@ class BrowserLog:
                 + [f"CSP: {e}" for e in self.csp_violations])
 
 
+#: True when the page was loaded with scripting off: the fragment parser then builds
+#: ``<noscript>``'s content as elements.
+_SCRIPTING_OFF = """() => { const box = document.createElement('div');
+  box.innerHTML = '<noscript><p></p></noscript>'; return box.querySelector('noscript p') !== null; }"""
+#: axe-core in the page. With scripting off (a context without JavaScript) Chromium still runs
+#: this evaluation and its promises, but never fires a timer, and axe.run waits on timers: for
+#: the run they are turned into microtasks.
+_RUN_AXE = """async (scriptingOff) => {
+  const saved = window.setTimeout;
+  if (scriptingOff) {
+    window.setTimeout = (fn, ms, ...args) => { Promise.resolve().then(() => fn(...args)); return 0; };
+  }
+  try {
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
+  } finally {
+    window.setTimeout = saved;
+  }
+}"""
+
+
 def axe(page: Any) -> list[dict[str, Any]]:
-    """Run axe-core in the page; return its serious and critical violations (id, impact, help,
-    the first nodes)."""
+    """Run axe-core in the page (with or without JavaScript); return its serious and critical
+    violations (id, impact, help, the first nodes)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("""async () => {
-        const result = await axe.run(document, {resultTypes: ['violations']});
-        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-    }""")
+    found = page.evaluate(_RUN_AXE, page.evaluate(_SCRIPTING_OFF))
     return [v for v in found if v["impact"] in BLOCKING]
 
 
