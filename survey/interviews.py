@@ -26,8 +26,16 @@ from survey.i18n import _
 from survey.models import Channel, Submission, Wave
 from survey.quality import submission_flags
 from survey.questionnaire import Definition, validate_answers
-from survey.submission_store import definition_of, store_submission, units_of
-from survey.upload_files import read_table
+from survey.jobs import Progress, no_progress
+from survey.submission_store import (
+    SubmissionRows,
+    WaveUnits,
+    definition_of,
+    insert_many,
+    submission_rows,
+    units_of,
+)
+from survey.upload_files import Table, read_table
 
 META_COLUMNS = ("interview_id", "unit_code", "channel", "interview_date", "duration_s",
                 "design_weight", "linkage_key")
@@ -43,6 +51,10 @@ HMAC_HEX = re.compile(r"[0-9a-f]{64}")
 INTERVIEW_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,49}")
 INTERVIEWER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: Interviews inserted per round of statements (one multi-row INSERT per table).
+STORE_BATCH = 1_000
+#: Interviews checked between two progress reports.
+PROGRESS_EVERY = 500
 
 
 @dataclass
@@ -113,10 +125,25 @@ def import_layout(session: Session, wave: Wave) -> ImportLayout:
 def import_interviews(session: Session, wave_id: int, filename: str, data: bytes, *,
                       secret: str, actor: str) -> ImportReport:
     """Validate the whole file, then store every new interview (the caller commits)."""
+    _wave(session, wave_id)
+    return import_interview_table(session, wave_id, filename, read_table(filename, data),
+                                  secret=secret, actor=actor)
+
+
+def _wave(session: Session, wave_id: int) -> Wave:
     wave = session.get(Wave, wave_id)
     if wave is None:
         raise NotFound(_("Wave %(id)s does not exist.", id=wave_id))
-    table = read_table(filename, data)
+    return wave
+
+
+def import_interview_table(session: Session, wave_id: int, filename: str, table: Table, *,
+                           secret: str, actor: str, progress: Progress = no_progress) -> ImportReport:
+    """Validate every row of ``table`` (every error collected, with its row number), then store
+    every new interview in the caller's transaction, :data:`STORE_BATCH` at a time; nothing
+    is written before the whole file has passed. ``progress`` hears ``checking`` and
+    ``saving`` with the fraction of that stage done."""
+    wave = _wave(session, wave_id)
     definition = definition_of(session, wave.questionnaire_version_id)
     units = units_of(session, wave)
     question_names = {q.name.lower(): q.name for q in definition.questions if q.type != "note"}
@@ -143,10 +170,12 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
     existing = set(session.scalars(select(Submission.interview_id).where(
         Submission.wave_id == wave.id, Submission.interview_id.is_not(None)))) & set(interviews)
     prepared = []
-    for interview in interviews.values():
+    for done, interview in enumerate(interviews.values(), start=1):
         checked = _check_interview(definition, units, interview, question_names, secret, errors)
         if checked is not None and interview.key not in existing:
             prepared.append(checked)
+        if done % PROGRESS_EVERY == 0:
+            progress("checking", done / len(interviews))
     if errors:
         raise ValidationFailed(errors)
     report = ImportReport(skipped=len(existing))
@@ -154,27 +183,36 @@ def import_interviews(session: Session, wave_id: int, filename: str, data: bytes
         Submission.wave_id == wave.id, Submission.linkage_key.is_not(None))))
     for item in prepared:
         duplicate = bool(item["linkage_key"]) and item["linkage_key"] in seen_keys
-        flags = submission_flags(definition, wave, item["cleaned"]["ratings"],
-                                 duration_s=item["duration_s"], recent_from_source=None,
-                                 duplicate=duplicate, honeypot=False)
+        item["flags"] = submission_flags(definition, wave, item["cleaned"]["ratings"],
+                                         duration_s=item["duration_s"], recent_from_source=None,
+                                         duplicate=duplicate, honeypot=False)
         seen_keys.add(item["linkage_key"])
-        submission_id = store_submission(
-            session, wave, definition, units, client_id=f"interview:{item['interview_id']}",
-            body_hash=body_sha256({"answers": item["cleaned"]["answers"],
-                                   "ratings": item["cleaned"]["ratings"],
-                                   "started_at": None, "invitation_code": None}),
-            cleaned=item["cleaned"], channel=item["channel"], started_at=None,
-            submitted_at=item["submitted_at"], duration_s=item["duration_s"], flags=flags,
-            design_weight=item["design_weight"], linkage_key=item["linkage_key"],
-            interview_id=item["interview_id"], interviewer_id=item["interviewer_id"] or None)
-        report.submission_ids.append(submission_id)
-    session.flush()
+    progress("saving", 0.0)
+    for start in range(0, len(prepared), STORE_BATCH):
+        batch = [_submission_rows(wave, definition, units, item)
+                 for item in prepared[start:start + STORE_BATCH]]
+        report.submission_ids += insert_many(session, batch)
+        progress("saving", min(1.0, (start + STORE_BATCH) / len(prepared)))
     report.imported = len(prepared)
     report.rows = sum(item["rows"] for item in prepared)
     audit.record(session, actor, "submissions.import", "wave", wave.id,
                  new={"file": filename[:200], "imported": report.imported,
                       "skipped": report.skipped})
     return report
+
+
+def _submission_rows(wave: Wave, definition: Definition, units: WaveUnits,
+                     item: dict[str, Any]) -> SubmissionRows:
+    """The rows of one checked interview under the storage contract of every submission."""
+    cleaned = item["cleaned"]
+    return submission_rows(
+        wave, definition, units, client_id=f"interview:{item['interview_id']}",
+        body_hash=body_sha256({"answers": cleaned["answers"], "ratings": cleaned["ratings"],
+                               "started_at": None, "invitation_code": None}),
+        cleaned=cleaned, channel=item["channel"], started_at=None,
+        submitted_at=item["submitted_at"], duration_s=item["duration_s"], flags=item["flags"],
+        design_weight=item["design_weight"], linkage_key=item["linkage_key"],
+        interview_id=item["interview_id"], interviewer_id=item["interviewer_id"] or None)
 
 
 def _check_interview(definition: Definition, units: Any, interview: _Interview,

@@ -1,5 +1,7 @@
 """Background jobs in the database: create, report progress, finish, fail, read (DESIGN §2).
 
+Evaluation runs and large imports (issue 17) are jobs; ``kind`` tells them apart.
+
 The functions flush and leave the commit to the caller (STYLE habit 3); a background thread
 calls each in a session of its own and commits at once, so that the job's page on any worker
 sees the progress. A job that is running but whose heartbeat is older than ``stale_after_s``
@@ -9,6 +11,7 @@ reads as failed: its worker stopped (killed, restarted), and nothing needs clean
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -26,6 +29,12 @@ STALE_AFTER_S = 120
 STOPPED = N_("The worker that ran this job stopped.")
 START_AGAIN = N_("Start the run again.")
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+#: How a long service reports how far it got: ``progress(stage, fraction 0..1)``.
+Progress = Callable[[str, float], None]
+
+
+def no_progress(_stage: str, _fraction: float) -> None:
+    """The progress callback of a service run in the foreground (CLI, small uploads)."""
 
 
 class JobState(NamedTuple):
@@ -36,6 +45,7 @@ class JobState(NamedTuple):
     fraction: float
     run_id: int | None
     error: dict[str, Any] | None
+    result: dict[str, Any] | None = None
 
 
 def create_job(session: Session, kind: str, label: str, owner: str,
@@ -71,9 +81,14 @@ def heartbeat(session: Session, job_id: str) -> None:
     session.execute(update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE)).values(heartbeat_at=utcnow()))
 
 
-def finish_job(session: Session, job_id: str, run_id: int) -> None:
+def finish_job(session: Session, job_id: str, run_id: int | None = None,
+               result: dict[str, Any] | None = None) -> None:
+    """Mark a job done, with the run it made or ``result`` (``{"message": msgid, "params":
+    {...}}``, translated when shown); flushed in the caller's transaction, so that the job is
+    done exactly when its work is committed."""
     job = _require(session, job_id)
     job.status, job.stage, job.progress, job.run_id = JobStatus.DONE, "done", 1.0, run_id
+    job.result = result
     job.updated_at = job.heartbeat_at = utcnow()
     session.flush()
 
@@ -100,4 +115,4 @@ def job_state(job: Job, now: datetime, stale_after_s: float = STALE_AFTER_S) -> 
     if job.status in ACTIVE and now - job.heartbeat_at > timedelta(seconds=stale_after_s):
         stopped = {"message": STOPPED, "params": {}, "details": [], "advice": START_AGAIN}
         return JobState(JobStatus.FAILED, "failed", job.progress, None, stopped)
-    return JobState(job.status, job.stage, job.progress, job.run_id, job.error)
+    return JobState(job.status, job.stage, job.progress, job.run_id, job.error, job.result)

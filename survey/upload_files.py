@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from survey.errors import ValidationFailed
@@ -50,12 +50,14 @@ def decode_text(data: bytes) -> str:
             [("file", _("The file is neither UTF-8 nor GB18030 text."))]) from None
 
 
-def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_TABLE_BYTES) -> Table:
+def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_TABLE_BYTES,
+               on_row: Callable[[int], None] | None = None) -> Table:
     """Read a .csv or .xlsx upload into a :class:`Table`; ``ValidationFailed`` when unreadable.
 
     Rows are counted while they are read: a file over :data:`MAX_ROWS` is refused at its row
     ``MAX_ROWS + 2`` without reading further. A cell with a control character (NUL...) is
     refused with its row and column, as is a CSV cell over 128 KiB or a damaged sheet.
+    ``on_row(number)`` is called after each row read (a background import's progress).
     """
     if len(data) > max_bytes:
         raise ValidationFailed([("file", _("The file is too large (at most %(max)s MB).",
@@ -83,6 +85,8 @@ def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_TABLE_BYTES) 
         _refuse_control_characters(number, row, header)
         values = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h}
         table.rows.append((number, values))
+        if on_row is not None:
+            on_row(number)
     if header is None:
         raise ValidationFailed([("file", _("The file is empty: the first row must name the "
                                            "columns."))])
@@ -152,6 +156,13 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
             yield [_cell_text(value) for value in row]
     finally:
         workbook.close()
+
+
+def check_workbook_size(data: bytes) -> None:
+    """Refuse, from its directory alone (milliseconds), a workbook that is no zip archive or
+    unpacks to more than :data:`MAX_UNPACKED_BYTES`; a request can check this before a
+    background job parses the sheet."""
+    _refuse_zip_bomb(data)
 
 
 def _refuse_zip_bomb(data: bytes) -> None:

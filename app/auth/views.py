@@ -45,11 +45,9 @@ def login() -> str | Response:
         session = db_session()
         user = authenticate(session, form.username.data or "", form.password.data or "")
         if user is None:
-            session.rollback()
             flash(_("The username or password is not correct."), "error")
             return render_template("auth/login.html", form=form), 401
-        session.commit()
-        start_session(user)
+        start_session(user)  # the login is committed at the edge (app.database)
         return redirect(safe_next(request.args.get("next"), home_for(user.role)), code=303)
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user.role))
@@ -62,7 +60,6 @@ def logout() -> Response:
     """Sign out everywhere: every session of the user ends, not only this browser's."""
     if current_user.is_authenticated:
         end_all_sessions(db_session(), current_user, actor=current_user.username)
-        db_session().commit()
     logout_user()
     end_session()
     flash(_("You have signed out."), "info")
@@ -81,12 +78,10 @@ def password() -> str | Response | tuple[str, int]:
         try:
             change_password(db_session(), current_user, form.get("current", ""), form.get("new", ""),
                             form.get("confirm", ""), actor=current_user.username)
-        except ValidationFailed as error:
-            db_session().rollback()
+        except ValidationFailed as error:  # a 400: rolled back at the edge
             for field, message in error.errors:
                 errors.setdefault(field, []).append(message)
             return render_template("auth/password.html", values=values, errors=errors), 400
-        db_session().commit()
         keep_session(current_user)
         flash(_("Your password was changed. Every other session of your account has ended."),
               "success")

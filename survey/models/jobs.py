@@ -1,4 +1,4 @@
-"""Background jobs (evaluation runs): state and progress in the database (DESIGN §2).
+"""Background jobs (evaluation runs, large imports): state and progress in the database (DESIGN §2).
 
 Any worker of any app server can answer the job's page: nothing lives in a process's memory.
 """
@@ -28,7 +28,7 @@ class Job(Base):
 
     #: A random URL-safe string (the job page's address).
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    #: What the job does, e.g. ``evaluation``.
+    #: What the job does: ``evaluation``, ``import-interviews``, ``import-units``, ``import-components``.
     kind: Mapped[str] = mapped_column(String(32))
     label: Mapped[str] = mapped_column(Text)
     #: The username of who started it; only they can follow it.
@@ -42,6 +42,9 @@ class Job(Base):
     #: What went wrong, for people: ``{"message": msgid, "params": {...}, "details": [[field, text]],
     #: "advice": msgid | None}``, translated when it is shown (in the reader's language).
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: What a finished job produced, for its page: ``{"message": msgid, "params": {...}}``
+    #: (an import: what was stored), translated when it is shown.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The query of the form that started the job (e.g. ``{"wave": 3}``), to start it again.
     form_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
