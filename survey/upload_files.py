@@ -59,9 +59,7 @@ def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_TABLE_BYTES,
     refused with its row and column, as is a CSV cell over 128 KiB or a damaged sheet.
     ``on_row(number)`` is called after each row read (a background import's progress).
     """
-    if len(data) > max_bytes:
-        raise ValidationFailed([("file", _("The file is too large (at most %(max)s MB).",
-                                           max=max_bytes // (1024 * 1024)))])
+    _refuse_too_large(data, max_bytes)
     name = filename.lower()
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
@@ -158,11 +156,19 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         workbook.close()
 
 
-def check_workbook_size(data: bytes) -> None:
-    """Refuse, from its directory alone (milliseconds), a workbook that is no zip archive or
-    unpacks to more than :data:`MAX_UNPACKED_BYTES`; a request can check this before a
-    background job parses the sheet."""
-    _refuse_zip_bomb(data)
+def check_upload_size(filename: str, data: bytes, *, max_bytes: int = MAX_TABLE_BYTES) -> None:
+    """Refuse in milliseconds a file over ``max_bytes``, or a workbook that is no zip archive
+    or unpacks to more than :data:`MAX_UNPACKED_BYTES` (from its directory alone): what a
+    request checks before a background job reads a large workbook."""
+    _refuse_too_large(data, max_bytes)
+    if filename.lower().endswith(".xlsx"):
+        _refuse_zip_bomb(data)
+
+
+def _refuse_too_large(data: bytes, max_bytes: int) -> None:
+    if len(data) > max_bytes:
+        raise ValidationFailed([("file", _("The file is too large (at most %(max)s MB).",
+                                           max=max_bytes // (1024 * 1024)))])
 
 
 def _refuse_zip_bomb(data: bytes) -> None:

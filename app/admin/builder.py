@@ -57,7 +57,6 @@ def _save(version: QuestionnaireVersion, old: dict[str, Any], new: dict[str, Any
             return field_errors(mine)
     session = db_session()
     save_change(session, version, old, new, actor(), change, description)
-    session.commit()
     return None
 
 
@@ -72,7 +71,6 @@ def builder_new() -> Page:
         version = create_draft(session, form.get("form_id", "").strip(),
                                {"zh": form.get("title_zh", "").strip(),
                                 "en": form.get("title_en", "").strip()}, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return render_template("admin/builder_new.html", values=form, labels=field_labels(),
@@ -113,7 +111,6 @@ def builder_undo(version_id: int) -> Page:
     session = db_session()
     try:
         undone = undo_last(session, version, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return refused(error, url_for("admin.builder", version_id=version_id))

@@ -27,7 +27,6 @@ def comment_terms_add() -> tuple[str, int] | Response:
     session = db_session()
     try:
         added = add_terms(session, values["terms"], values["kind"], actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return render_template("admin/comment_terms.html", terms=list_terms(session), values=values,
@@ -41,7 +40,6 @@ def comment_term_remove(term_id: int) -> Response:
     session = db_session()
     try:
         term = remove_term(session, term_id, actor())
-        session.commit()
     except NotFound as error:
         session.rollback()
         flash(error.message, "error")

@@ -39,7 +39,6 @@ def codes_issue(wave_id: int) -> Page:
         count = int(count_text) if count_text.isdigit() else 0
         issued = issue_codes(session, wave, count, request.form.get("stratum"),
                              current_app.config["SECRET_KEY"], actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return refused(error, back)
@@ -65,7 +64,6 @@ def codes_revoke(wave_id: int) -> Page:
     try:
         revoke_code(session, wave, request.form.get("code", ""), current_app.config["SECRET_KEY"],
                     actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return refused(error, url_for("admin.wave", wave_id=wave_id))
@@ -79,6 +77,5 @@ def codes_revoke_unused(wave_id: int) -> Page:
     session = db_session()
     wave = load(get_wave, session, wave_id)
     count = revoke_unused(session, wave, request.form.get("stratum", "").strip() or None, actor())
-    session.commit()
     flash(_("%(count)s unused codes revoked.", count=count), "success")
     return redirect(url_for("admin.wave", wave_id=wave_id, _anchor="codes"), 303)

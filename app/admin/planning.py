@@ -51,7 +51,6 @@ def wave_plan_apply(wave_id: int) -> Page:
     values = {k: v for k, v in form_data().items() if k in FIELDS}
     try:
         plan = apply_plan(session, wave_id, actor(), **_options(values))
-        session.commit()
     except ValidationFailed as error:
         session.rollback()
         return _page(wave_id, values, errors=field_errors(errors_of(error)), status=422)

@@ -44,7 +44,6 @@ def questionnaire_upload() -> tuple[str, int] | BaseResponse:
     try:
         version = import_questionnaire(session, upload[0], upload[1], actor(),
                                        publish=bool(request.form.get("publish")))
-        session.commit()
     except DomainError as error:
         session.rollback()
         return render_template("admin/questionnaire_upload.html", errors=errors_of(error)), 422
@@ -93,7 +92,6 @@ def version_publish(version_id: int) -> tuple[str, int] | BaseResponse:
         return redirect(url_for("admin.version_publish_confirm", version_id=version_id), 303)
     try:
         publish_version(session, row, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         if version_issues(row):
@@ -113,7 +111,6 @@ def version_new(version_id: int) -> tuple[str, int] | BaseResponse:
     row = load(get_version, session, version_id)
     try:
         draft = new_version(session, row, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return refused(error, url_for("admin.version", version_id=version_id))

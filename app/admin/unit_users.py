@@ -40,7 +40,6 @@ def unit_user_new() -> tuple[str, int]:
     session = db_session()
     try:
         user = create_user(session, username, Role.UNIT, password, actor=actor(), unit_codes=codes)
-        session.commit()
     except DomainError as error:
         session.rollback()
         return _page(values, field_errors(errors_of(error)), 422)
@@ -60,7 +59,6 @@ def unit_user_units(user_id: int) -> tuple[str, int] | Response:
     codes = request.form.getlist("units")
     try:
         set_user_units(session, user, codes, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return render_template("admin/unit_user_units.html", user=user, groups=peer_groups(session),

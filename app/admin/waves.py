@@ -94,7 +94,6 @@ def wave_new() -> Page:
     session = db_session()
     try:
         wave = create_wave(session, data, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         values = form | {"units": data.units or [], "quarantine_flags": data.quarantine_flags}
@@ -114,7 +113,6 @@ def wave_edit(wave_id: int) -> Page:
     data = _input(form)
     try:
         update_wave(session, wave, data, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         session.refresh(wave)
@@ -175,7 +173,6 @@ def _transition(wave_id: int, opening: bool) -> Page:
         return redirect(url_for(endpoint, wave_id=wave_id), 303)
     try:
         (open_wave if opening else close_wave)(session, row, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return refused(error, url_for("admin.wave", wave_id=wave_id))
@@ -224,7 +221,6 @@ def wave_quotas(wave_id: int) -> Page:
     text = request.form.get("quotas", "")
     try:
         set_quotas(session, row, text, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         session.refresh(row)
@@ -244,7 +240,6 @@ def wave_quota_table(wave_id: int) -> Page:
     typed = {key[2:]: value for key, value in request.form.items() if key.startswith("q:")}
     try:
         save_quota_grid(session, row, variables, typed, actor())
-        session.commit()
     except ValidationFailed as error:
         session.rollback()
         session.refresh(row)
@@ -272,7 +267,6 @@ def wave_margin_table(wave_id: int) -> Page:
         abort(400)  # not the tables' form
     try:
         warnings = save_margin_tables(session, row, typed, actor())
-        session.commit()
     except ValidationFailed as error:
         session.rollback()
         session.refresh(row)
@@ -297,7 +291,6 @@ def wave_margins(wave_id: int) -> Page:
         return _detail(row, 422, margin_errors=[("file", _("Choose a file to upload."))])
     try:
         warnings = upload_margins(session, row, upload[0], upload[1], actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         session.refresh(row)

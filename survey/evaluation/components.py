@@ -12,15 +12,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from analysis import ScoringConfig
 from survey import audit
 from survey.errors import ValidationFailed
 from survey.i18n import _
-from survey.models import ComponentScore, PeerGroup, Unit
-from survey.upload_files import read_table
+from survey.jobs import Progress, no_progress
+from survey.models import AuditLog, ComponentScore, PeerGroup, Unit
+from survey.upload_files import Table, read_table
 
 COLUMNS = ("period", "unit_code", "unit_name", "peer_group", "base_score", "base_max", "diff_score",
            "diff_max", "bonus_score", "bonus_cap", "deduction", "veto", "note")
@@ -29,6 +30,8 @@ NUMBERS = ("base_score", "base_max", "diff_score", "diff_max", "bonus_score", "b
 DEFAULTS = {"bonus_score": 0.0, "bonus_cap": 5.0, "deduction": 0.0}
 TRUE = {"1", "true", "yes", "y", "是", "x"}
 FALSE = {"", "0", "false", "no", "n", "否"}
+#: Rows checked between two progress reports of an import.
+PROGRESS_EVERY = 2_000
 FIELDS = ("peer_group", "base_score", "base_max", "diff_score", "diff_max", "bonus_score",
           "bonus_cap", "deduction", "veto", "note")
 
@@ -52,8 +55,14 @@ def _number(text: str) -> float | None:
 def check_rows(session: Session, filename: str, data: bytes, social_max: float | None = None
                ) -> list[ComponentRow]:
     """Parse and validate a file; ``ValidationFailed`` lists every error as ``(row N, message)``."""
+    return check_table(session, read_table(filename, data), social_max)
+
+
+def check_table(session: Session, table: Table, social_max: float | None = None,
+                progress: Progress = no_progress) -> list[ComponentRow]:
+    """Validate the rows of a read file (``progress`` hears ``checking``); ``ValidationFailed``
+    lists every error as ``(row N, message)``."""
     social_max = ScoringConfig().social_max if social_max is None else social_max
-    table = read_table(filename, data)
     missing = [c for c in REQUIRED if c not in table.header]
     if missing:
         raise ValidationFailed([("header", _("Missing columns: %(cols)s.", cols=", ".join(missing)))])
@@ -62,7 +71,9 @@ def check_rows(session: Session, filename: str, data: bytes, social_max: float |
     errors: list[tuple[str, str]] = []
     seen: dict[tuple[str, str], int] = {}
     out: list[ComponentRow] = []
-    for number, raw in table.rows:
+    for done, (number, raw) in enumerate(table.rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            progress("checking", done / len(table.rows))
         where = _("row %(n)s", n=number)
         row_errors: list[str] = []
         period, code, group = raw.get("period", ""), raw.get("unit_code", ""), raw.get("peer_group", "")
@@ -123,7 +134,16 @@ def check_rows(session: Session, filename: str, data: bytes, social_max: float |
 
 def import_components(session: Session, filename: str, data: bytes, actor: str) -> list[ComponentScore]:
     """Validate the whole file, then insert or replace every row; nothing is written on error."""
-    rows = check_rows(session, filename, data)
+    return import_component_table(session, read_table(filename, data), actor)
+
+
+def import_component_table(session: Session, table: Table, actor: str,
+                           progress: Progress = no_progress) -> list[ComponentScore]:
+    """Validate every row of ``table``, then insert or replace them all (audited; the audit rows
+    go in one multi-row statement); nothing is written on error. ``progress`` hears
+    ``checking`` and ``saving``."""
+    rows = check_table(session, table, progress=progress)
+    progress("saving", 0.0)
     existing = {(c.period, c.unit_id): c for c in session.scalars(
         select(ComponentScore).where(ComponentScore.period.in_({r.period for r in rows})))}
     stored = []
@@ -140,9 +160,13 @@ def import_components(session: Session, filename: str, data: bytes, actor: str) 
             setattr(current, name, value)
         stored.append((current, old))
     session.flush()
-    for current, old in stored:
-        audit.record(session, actor, "components.import", "component_score", current.id,
-                     old=old, new={"period": current.period, **audit.snapshot(current, FIELDS)})
+    progress("saving", 0.8)
+    if stored:
+        session.execute(insert(AuditLog), [
+            {"actor": actor, "action": "components.import", "object_type": "component_score",
+             "object_id": str(current.id), "old": old,
+             "new": {"period": current.period, **audit.snapshot(current, FIELDS)}}
+            for current, old in stored])
     return [c for c, _old in stored]
 
 

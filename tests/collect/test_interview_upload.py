@@ -144,7 +144,7 @@ def test_a_simultaneous_import_of_the_same_interviews_is_refused_not_a_500(
     import survey.interviews as interviews
 
     wave, data = city.waves["open"], csv_bytes(GOOD)
-    real_store, raced = interviews.store_submission, []
+    real_store, raced = interviews.insert_many, []
 
     def store_after_a_rival_import(*args, **kwargs):
         if not raced:
@@ -158,7 +158,7 @@ def test_a_simultaneous_import_of_the_same_interviews_is_refused_not_a_500(
                 rival.close()
         return real_store(*args, **kwargs)
 
-    monkeypatch.setattr(interviews, "store_submission", store_after_a_rival_import)
+    monkeypatch.setattr(interviews, "insert_many", store_after_a_rival_import)
     auth.login_as("admin")
     english(client)
     response = upload(client, wave, data)
