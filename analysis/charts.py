@@ -171,7 +171,9 @@ def ranked_si_chart(rows: Sequence[UnitRow], peer_group: str | None = None,
             lo = np.array([r.si_ci_low for r in members])
             hi = np.array([r.si_ci_high for r in members])
             colours = [TIER_COLOURS.get(r.social_tier or "", "#757575") for r in members]
-            ax.errorbar(si, y, xerr=[si - np.nan_to_num(lo, nan=si), np.nan_to_num(hi, nan=si) - si],
+            # numpy takes an array for nan= (element-wise fill); its stubs only allow a float
+            ax.errorbar(si, y, xerr=[si - np.nan_to_num(lo, nan=si),  # type: ignore[call-overload]
+                                     np.nan_to_num(hi, nan=si) - si],  # type: ignore[call-overload]
                         fmt="none", ecolor="#9e9e9e", capsize=3)
             ax.scatter(si, y, c=colours, zorder=3)
             ax.set_yticks(y, labels=[f"{units.get(r.unit_code, r.unit_name)}（{tiers.get(r.social_tier or '', r.social_tier or '—')}）"

@@ -92,7 +92,7 @@ def fisher_greater(a: np.ndarray, n_a: np.ndarray, b: np.ndarray, n_b: np.ndarra
     from scipy.stats import hypergeom
 
     a, n_a, b, n_b = (np.asarray(x, dtype=float) for x in (a, n_a, b, n_b))
-    return hypergeom.sf(a - 1, n_a + n_b, a + b, n_a)
+    return np.asarray(hypergeom.sf(a - 1, n_a + n_b, a + b, n_a))
 
 
 def _mann_whitney_less(x: np.ndarray, y: np.ndarray) -> float:

@@ -60,7 +60,7 @@ def floored_se(se: np.ndarray, n: np.ndarray, n_eff: np.ndarray, fraction: float
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
     from scipy.stats import t
 
-    return t.ppf(0.5 + level / 2.0, df)
+    return np.asarray(t.ppf(0.5 + level / 2.0, df))
 
 
 def confidence_interval(si: np.ndarray, se: np.ndarray, n_eff: np.ndarray, level: float = 0.95,

@@ -9,23 +9,31 @@ points, so the picture keeps its arrangement at any resolution.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal, cast
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.text import Annotation
     from matplotlib.transforms import Bbox
 
+HAlign = Literal["left", "center", "right"]
+VAlign = Literal["bottom", "center", "top"]
+#: Unit directions around a point, with the text alignment that keeps the label clear of it.
+_DIRECTIONS: tuple[tuple[int, int, HAlign, VAlign], ...] = (
+    (1, 0, "left", "center"), (-1, 0, "right", "center"),
+    (0, 1, "center", "bottom"), (0, -1, "center", "top"),
+    (1, 1, "left", "bottom"), (-1, 1, "right", "bottom"),
+    (1, -1, "left", "top"), (-1, -1, "right", "top"),
+)
+
 #: Candidate offsets (dx, dy in points) with the alignment that keeps the text clear of the point;
 #: nearest first: right, left, above, below, then the diagonals, then one step further out.
-CANDIDATES: tuple[tuple[float, float, str, str], ...] = tuple(
+CANDIDATES: tuple[tuple[float, float, HAlign, VAlign], ...] = tuple(
     (sx * r, sy * r, ha, va)
     for r in (5.0, 11.0)
-    for sx, sy, ha, va in ((1, 0, "left", "center"), (-1, 0, "right", "center"),
-                           (0, 1, "center", "bottom"), (0, -1, "center", "top"),
-                           (1, 1, "left", "bottom"), (-1, 1, "right", "bottom"),
-                           (1, -1, "left", "top"), (-1, -1, "right", "top"))
+    for sx, sy, ha, va in _DIRECTIONS
 )
 
 
@@ -38,6 +46,13 @@ def _inside(box: Bbox, frame: Bbox) -> bool:
     return box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
 
 
+def _figure(ax: Axes) -> Figure:
+    fig = ax.get_figure(root=True)
+    if fig is None:
+        raise ValueError("the axes belong to no figure")
+    return fig
+
+
 def frozen_layout(ax: Axes) -> None:
     """Draw the figure once so its layout is settled, then keep that layout.
 
@@ -46,7 +61,7 @@ def frozen_layout(ax: Axes) -> None:
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = ax.get_figure(root=True)
+    fig = _figure(ax)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     fig.set_layout_engine("none")
@@ -77,12 +92,13 @@ def place_point_labels(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts
     >>> [label is not None for label in labels]
     [True, True, True]
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.transforms import Bbox
 
-    fig = ax.get_figure(root=True)
-    renderer = fig.canvas.get_renderer()
+    # frozen_layout (called first, as documented) gave the figure an Agg canvas.
+    renderer = cast(FigureCanvasAgg, _figure(ax).canvas).get_renderer()
     frame = ax.get_window_extent(renderer)
-    points = ax.transData.transform(list(zip(xs, ys, strict=True))) if len(xs) else []
+    points: Iterable[Sequence[float]] = ax.transData.transform(list(zip(xs, ys, strict=True))) if len(xs) else []
 
     taken = [Bbox.from_extents(px - marker_radius_px, py - marker_radius_px,
                                px + marker_radius_px, py + marker_radius_px) for px, py in points]

@@ -305,10 +305,10 @@ def build_margin_specs(
             raise _error(f"{'*'.join(names)}: a per-district margin cannot include {district_variable}")
         rows = []
         for d in districts:
-            shares = local.get((names, d), city.get(names))
-            if shares is None:
+            row_shares = local.get((names, d), city.get(names))
+            if row_shares is None:
                 raise _error(f"{'*'.join(names)}: no margin for district {d} and no city-wide margin")
-            rows.append(shares)
+            rows.append(row_shares)
         target = np.stack(rows) * totals.reshape((-1,) + (1,) * len(names))
         add([dv] + [index[v] for v in names], target, "*".join(names), list(districts))
     return MarginPlan(specs, adjustments, cell_adjustments, concerned)

@@ -253,8 +253,10 @@ def place_units(si: np.ndarray, se: np.ndarray, groups: np.ndarray, config: Scor
     status, top, bottom = evidence_status(zone, ev_low, ev_high, g, low_n)
     lo, hi = rank_intervals(si_r, se_r, g, config.n_draws, config.seed, config.confidence_level)
     pcov = points_covariance(si_r, se_r, g, config)
+    method_used = np.full(np.shape(si_r), None, dtype=object)
+    method_used[np.isfinite(si_r)] = config.method
     return Placement(
-        points=pts[config.method], method_used=np.where(np.isfinite(si_r), config.method, None).astype(object),
+        points=pts[config.method], method_used=method_used,
         points_linear=pts["M1"], points_se=np.sqrt(np.diag(pcov)), points_cov=pcov, basis=basis,
         rank=rank, rank_low=lo, rank_high=hi, rankset_low=sets.low, rankset_high=sets.high,
         zone=zone, tier=shown_tier(zone, status), status=status, low_n=low_n,

@@ -104,7 +104,7 @@ class PlanInputs:
 
 def is_number(value: object) -> bool:
     return (isinstance(value, int | float | np.number) and not isinstance(value, bool)
-            and math.isfinite(float(value)))  # type: ignore[arg-type]
+            and math.isfinite(float(value)))
 
 
 def interviews_for(n: int, lost: float) -> int:

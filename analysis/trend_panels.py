@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
 #: Panels per row on the 8-inch-wide figure, and the height of a row of panels (inches; every
@@ -229,7 +230,7 @@ def _draw_group(subfig, height: float, group: str, panels: Sequence[TrendPanel],
     subfig.text(0.15 / WIDTH, middle, labels.ylabel, rotation=90, ha="center", va="center", fontsize=8)
     subfig.text(0.5, 0.5 * GROUP_FOOTER / height, labels.xlabel, ha="center", va="center", fontsize=8)
     # the unit's own colour changes from panel to panel: the legend shows its line in black
-    handles = [Line2D([], [], color="#000000", marker="o", markersize=3.5, label=labels.unit)]
+    handles: list[Artist] = [Line2D([], [], color="#000000", marker="o", markersize=3.5, label=labels.unit)]
     if any(p.ci_low is not None and p.ci_high is not None for p in panels):
         handles.append(Patch(color="#000000", alpha=0.18, label=labels.interval))
     handles.append(Line2D([], [], color=MEAN_COLOUR, linestyle="--", label=labels.mean))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,7 +73,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    new = {"username": username, "role": Role(role).value, "unit": unit_code}
+    new: dict[str, Any] = {"username": username, "role": Role(role).value, "unit": unit_code}
     if bound:
         new["units"] = [u.code for u in bound]
     audit.record(session, actor, "user.create", "user", user.id, new=new)
@@ -108,7 +109,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def end_all_sessions(session: Session, user: User, *, actor: str) -> None:
     """End every signed-in session of ``user`` (each one carries the old session version)."""
-    user.session_version = User.session_version + 1  # type: ignore[assignment]
+    user.session_version = User.session_version + 1
     session.flush()
     session.refresh(user, ["session_version"])
     audit.record(session, actor, "user.sessions_end", "user", user.id)
@@ -130,7 +131,7 @@ def change_password(session: Session, user: User, current: str, new: str, confir
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = generate_password_hash(new)
-    user.session_version = User.session_version + 1  # type: ignore[assignment]
+    user.session_version = User.session_version + 1
     session.flush()
     session.refresh(user, ["session_version"])
     audit.record(session, actor, "user.password_change", "user", user.id)

@@ -183,7 +183,8 @@ def set_choice_list(doc: Mapping[str, Any], old_name: str | None, name: str,
                     choices: list[dict[str, Any]]) -> dict[str, Any]:
     """Add (``old_name`` None) or replace/rename a list; questions follow a rename."""
     new = copy.deepcopy(dict(doc))
-    lists = new.get("choice_lists") if isinstance(new.get("choice_lists"), dict) else {}
+    found = new.get("choice_lists")
+    lists: dict[str, Any] = found if isinstance(found, dict) else {}
     if old_name is None:
         lists = {**lists, name: choices}
     else:

@@ -82,14 +82,16 @@ def _texts(value: Any, lang: str) -> str:
 
 def node_words(doc: Mapping[str, Any], path: tuple[int, ...], lang: str) -> str:
     """``第1部分「基本情况」第2题「年龄段」`` for the node at ``path`` (titles in ``lang``)."""
-    sections = doc.get("sections") if isinstance(doc.get("sections"), list) else []
+    found = doc.get("sections")
+    sections: list[Any] = found if isinstance(found, list) else []
     if not path or path[0] >= len(sections) or not isinstance(sections[path[0]], Mapping):
         return _("Section %(n)s", n=(path[0] + 1) if path else 1)
     node: Mapping[str, Any] = sections[path[0]]
     title = _texts(node.get("title"), lang) or str(node.get("name") or "")
     words = _("Section %(n)s “%(title)s”", n=path[0] + 1, title=_short(title))
     for index in path[1:]:
-        items = node.get("items") if isinstance(node.get("items"), list) else []
+        found = node.get("items")
+        items: list[Any] = found if isinstance(found, list) else []
         if index >= len(items) or not isinstance(items[index], Mapping):
             break
         node = items[index]

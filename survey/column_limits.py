@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, event, inspect
-from sqlalchemy.orm import Mapper, Session, sessionmaker
+from sqlalchemy.orm import InstanceState, Mapper, Session, sessionmaker
 
 from survey.errors import ValidationFailed
 from survey.i18n import _
@@ -47,7 +47,7 @@ def limits_of(mapper: Mapper[Any]) -> list[Limit]:
 
 def column_errors(instance: object) -> list[tuple[str, str]]:
     """``(field, message)`` for each loaded value of ``instance`` its column cannot hold."""
-    state = inspect(instance)
+    state: InstanceState[Any] = inspect(instance, raiseerr=True)
     errors: list[tuple[str, str]] = []
     for key, length, integers in limits_of(state.mapper):
         value = state.dict.get(key)

@@ -12,15 +12,15 @@ there.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.models import DeviceBucket
 from survey.models.submissions import DEVICE_BUCKETS
 
-_B = DeviceBucket.__table__
+_B = cast(Table, DeviceBucket.__table__)  # a declarative model's table
 _READ = select(_B.c.hashes, _B.c.version).where(
     _B.c.wave_id == bindparam("wave"), _B.c.bucket == bindparam("which"))
 _REPLACE = (update(_B)
@@ -55,6 +55,7 @@ def listed(hashes: list[str] | None, device_hash: str) -> bool:
 def _create_buckets(conn: Connection, wave_id: int) -> None:
     values = [{"wave_id": wave_id, "bucket": b, "hashes": [], "version": 0}
               for b in range(DEVICE_BUCKETS)]
+    statement: Insert
     if conn.dialect.name == "postgresql":
         statement = postgresql.insert(_B).on_conflict_do_nothing()
     elif conn.dialect.name == "sqlite":

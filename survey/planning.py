@@ -422,8 +422,8 @@ def plan_quotas(session: Session, wave: Wave, plan: WavePlan, variable: str | No
         raise ValidationFailed([("variable", _("%(name)s has no one-way population margin in this "
                                                "wave.", name=variable))])
     variable = variable or next((v for v in available if v != residence.name), None)
-    ids = dict(session.execute(select(Unit.code, Unit.id).where(
-        Unit.code.in_([u.code for u in districts]))).all())
+    ids = {code: unit_id for code, unit_id in session.execute(select(Unit.code, Unit.id).where(
+        Unit.code.in_([u.code for u in districts])))}
     city = _shares([m for m in wave.margins if m.variable == variable and m.district_unit_id is None])
     out: list[tuple[str, int]] = []
     for unit in districts:

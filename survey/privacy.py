@@ -11,8 +11,9 @@ changed with which submission: the rows are rewritten and the log is checkpointe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, literal_column, select, text, update
+from sqlalchemy import ColumnClause, CursorResult, func, literal_column, select, text, update
 from sqlalchemy.orm import Session
 
 from survey.audit import record
@@ -32,12 +33,13 @@ def reseal_wave(session: Session, wave_id: int, actor: str) -> Resealed:
     """Rewrite the wave's used invitations and device lists in the caller's transaction."""
     if session.get(Wave, wave_id) is None:
         raise DomainError(_("There is no survey wave %(wave)s.", wave=wave_id))
-    invitations = session.execute(
+    # an UPDATE's result is a CursorResult (the ORM's execute is typed with the general Result)
+    invitations = cast(CursorResult[Any], session.execute(
         update(Invitation).where(Invitation.wave_id == wave_id, Invitation.used_at.is_not(None))
-        .values(used_at=Invitation.used_at)).rowcount
-    lists = session.execute(
+        .values(used_at=Invitation.used_at))).rowcount
+    lists = cast(CursorResult[Any], session.execute(
         update(DeviceBucket).where(DeviceBucket.wave_id == wave_id)
-        .values(version=DeviceBucket.version)).rowcount
+        .values(version=DeviceBucket.version))).rowcount
     record(session, actor, "wave.reseal", "wave", wave_id,
            new={"invitations": invitations, "device_lists": lists})
     return Resealed(wave_id, invitations, lists)
@@ -55,6 +57,6 @@ def distinct_writers(session: Session, wave_id: int) -> int | None:
     other databases): 1 after :func:`reseal_wave`."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    xmin = literal_column("xmin::text")
+    xmin: ColumnClause[str] = literal_column("xmin::text")
     return session.scalar(select(func.count(func.distinct(xmin))).select_from(Invitation)
                           .where(Invitation.wave_id == wave_id, Invitation.used_at.is_not(None)))

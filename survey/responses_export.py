@@ -165,7 +165,8 @@ def response_rows(session: Session, wave_id: int, run_id: int | None = None
             answers = stored.get("answers", {})
             ratings = {c: v for c, v in stored.get("ratings", {}).items()
                        if c in known_units} or {"": {}}
-            first = cell(sub.interview_id or f"web-{sub.id}")
+            # values of one submission (its id, its time) are not remembered: only repeated ones
+            first = safe_cell(sub.interview_id or f"web-{sub.id}")
             middle = [cell(sub.channel.value), cell(local.date().isoformat()),
                       cell(round(sub.duration_s) if sub.duration_s is not None else None),
                       cell(sub.design_weight), cell(sub.linkage_key or ""),
@@ -174,7 +175,7 @@ def response_rows(session: Session, wave_id: int, run_id: int | None = None
             last = [str(sub.id), versions.get(sub.questionnaire_version_id, ""), sub.status.value,
                     cell(";".join(sorted(sub.flags or [])))]
             if timestamps:
-                last.append(cell(local.isoformat(timespec="seconds")))
+                last.append(safe_cell(local.isoformat(timespec="seconds")))
             if weights is not None:
                 weight = weights.get(sub.id)
                 last.append(weight if weight is not None and weight == weight else None)

@@ -12,9 +12,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from survey.hashing import strata_key
@@ -38,9 +38,11 @@ from survey.wave_facts import WaveFacts
 UNITS_TTL_S = 30.0
 _DEFINITIONS: dict[str, Definition] = {}
 _UNITS: dict[tuple[str, int, Any], tuple[float, WaveUnits]] = {}
-_INSERT_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id)
-_INSERT_RATING = insert(Rating.__table__)
-_INSERT_REVIEW = insert(QualityReview.__table__)
+# declarative models' tables (typed FromClause on the class)
+_SUBMISSION = cast(Table, Submission.__table__)
+_INSERT_SUBMISSION = insert(_SUBMISSION).returning(_SUBMISSION.c.id)
+_INSERT_RATING = insert(cast(Table, Rating.__table__))
+_INSERT_REVIEW = insert(cast(Table, QualityReview.__table__))
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def units_of(session: Session, wave: Wave | WaveFacts | int) -> WaveUnits:
             raise LookupError(wave)
         wave = loaded
     wave_id = wave.id
-    key = (str(session.get_bind().url), wave_id, wave.created_at)
+    key = (str(session.get_bind().engine.url), wave_id, wave.created_at)
     cached = _UNITS.get(key)
     if cached and cached[0] > time.monotonic():
         return cached[1]

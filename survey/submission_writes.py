@@ -15,15 +15,16 @@ the interview import uses too.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.orm import Session
 
 from survey.devices import record_device
 from survey.models import Draft, Invitation
 from survey.submission_store import SubmissionRows, insert_rows
 
-_I, _D = Invitation.__table__, Draft.__table__
+_I, _D = cast(Table, Invitation.__table__), cast(Table, Draft.__table__)  # declarative tables
 _CONSUME = (update(_I).where(_I.c.id == bindparam("invitation"), _I.c.used_at.is_(None),
                              _I.c.revoked_at.is_(None))
             .values(used_at=bindparam("used_on", type_=_I.c.used_at.type)))

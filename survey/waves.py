@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from survey import audit
@@ -196,7 +196,9 @@ def close_wave(session: Session, wave: Wave, actor: str) -> None:
     """open → closed; the answers of surveys started but never sent are forgotten."""
     old = {"state": wave.state}
     wave.close()
-    abandoned = session.execute(delete(SurveySession).where(SurveySession.wave_id == wave.id))
+    # a DELETE's result is a CursorResult (the ORM's execute is typed with the general Result)
+    abandoned = cast(CursorResult[Any], session.execute(
+        delete(SurveySession).where(SurveySession.wave_id == wave.id)))
     session.flush()
     audit.record(session, actor, "wave.close", "wave", wave.id, old=old,
                  new={"state": wave.state, "abandoned_surveys_deleted": abandoned.rowcount})

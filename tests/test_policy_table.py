@@ -73,6 +73,8 @@ POLICY: dict[str, P] = {
     "admin.comment_terms": admin(get=200, post=422),
     "admin.comment_terms_add": admin(get=200, post=422),
     "admin.dashboard": admin(get=200),
+    # an import job is its owner's, and the walk's job is an evaluation: 404 for every admin
+    "admin.import_job": admin(get=404),
     "admin.interviews_import": admin(get=200, post=422),
     "admin.monitoring": admin(get=200),
     "admin.monitoring_index": admin(get=200),
@@ -129,6 +131,8 @@ POLICY: dict[str, P] = {
     "office.decide": P(None, (302, 403, 422, 422, 403)),
     "office.delete": P(None, (302, 403, 303, 303, 403)),
     "office.export": P((302, 200, 200, 200, 403), None),
+    # an import of component scores (office and admin): the walk's job is no import → 404
+    "office.import_job": P((302, 403, 404, 404, 403), None),
     # a job is its owner's (office1): any other user gets 404, not a hint that it exists
     "office.job": P((302, 404, 200, 404, 403), None),
     "office.job_status": P((302, 404, 200, 404, 403), None),

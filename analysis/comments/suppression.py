@@ -209,6 +209,8 @@ def feasible_range(rows: Mapping[str, Mapping[str, int]], hidden: set[Cell], cel
     for sign in (1.0, -1.0):
         res = linprog(sign * objective, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None),
                       method="highs")
+        if res.fun is None:
+            raise RuntimeError(f"linear program for cell {cell!r} failed: {res.message}")
         bounds.append(round(sign * res.fun))
     return bounds[0], bounds[1]
 

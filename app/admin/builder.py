@@ -81,18 +81,20 @@ def builder_new() -> Page:
 @bp.get("/versions/<dbid:version_id>/builder")
 def builder(version_id: int) -> Page:
     """The draft's outline: settings, choice lists, sections and their items, every issue."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     return overview(version, doc)
 
 
 @bp.post("/versions/<dbid:version_id>/builder/settings")
 def builder_settings(version_id: int) -> Page:
     """Save titles, languages (chosen from a list) and the version label."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     form = form_data()
     languages = request.form.getlist("languages")
     new = b.settings_from_form(doc, {**form, "languages": ",".join(languages)})
@@ -105,9 +107,10 @@ def builder_settings(version_id: int) -> Page:
 @bp.post("/versions/<dbid:version_id>/builder/undo")
 def builder_undo(version_id: int) -> Page:
     """Undo the last change made in the builder."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     session = db_session()
     try:
         undone = undo_last(session, version, actor())
@@ -136,9 +139,10 @@ def _with_spare_rows(form: dict[str, str], langs: list[str]) -> dict[str, str]:
 @bp.route("/versions/<dbid:version_id>/builder/lists/<name>", methods=["GET", "POST"])
 def builder_list(version_id: int, name: str | None) -> Page:
     """Add or edit a choice list (one row per option; blank rows are ignored)."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     langs = b.document_languages(doc)
     lists = doc.get("choice_lists") or {}
     if name is not None and name not in lists:
@@ -165,9 +169,10 @@ def builder_list(version_id: int, name: str | None) -> Page:
 @bp.post("/versions/<dbid:version_id>/builder/lists/<name>/delete")
 def builder_list_delete(version_id: int, name: str) -> Page:
     """Delete a choice list (questions using it are then listed as issues)."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     notice = _("Choice list %(name)s deleted.", name=name)
     _save(version, doc, b.delete_choice_list(doc, name), None, f"delete list {name}", notice)
     return after_change(version, notice)
@@ -176,9 +181,10 @@ def builder_list_delete(version_id: int, name: str) -> Page:
 @bp.post("/versions/<dbid:version_id>/builder/lists/preset")
 def builder_list_preset(version_id: int) -> Page:
     """Add an answer scale preset (5-level satisfaction with points, 3-level, yes/no)."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     key = request.form.get("preset", "")
     if key not in PRESETS:
         abort(400)
@@ -237,9 +243,10 @@ def _where(doc: dict[str, Any], path: tuple[int, ...]) -> str:
 @bp.route("/versions/<dbid:version_id>/builder/sections/new", methods=["GET", "POST"])
 def builder_section_new(version_id: int) -> Page:
     """Add a section (respondent: asked once; unit: asked for each rated unit)."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     action = url_for("admin.builder_section_new", version_id=version_id)
     if request.method == "GET":
         return node_page(version, doc, "section", {"kind": "respondent"}, {}, action, "")
@@ -261,9 +268,10 @@ NEW_QUESTION = {"type": "select_one", "required": "1", "weight": "1"}
 @bp.route("/versions/<dbid:version_id>/builder/nodes/<node>/add/<what>", methods=["GET", "POST"])
 def builder_item_new(version_id: int, node: str, what: str) -> Page:
     """Add a question or a group at the end of the section or group ``node``."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     if what not in ("question", "group"):
         abort(404)
     container = _path(node)
@@ -290,9 +298,10 @@ def builder_item_new(version_id: int, node: str, what: str) -> Page:
 @bp.route("/versions/<dbid:version_id>/builder/nodes/<node>", methods=["GET", "POST"])
 def builder_node(version_id: int, node: str) -> Page:
     """Edit a section, group or question."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     path = _path(node)
     current = _node(doc, path)
     what = _what(current, path)
@@ -317,9 +326,10 @@ def builder_node(version_id: int, node: str) -> Page:
 @bp.post("/versions/<dbid:version_id>/builder/nodes/<node>/move")
 def builder_node_move(version_id: int, node: str) -> Page:
     """Move a section or item one place up or down, or to position ``to`` among its siblings."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     path = _path(node)
     name = _node(doc, path).get("name", node)
     target = request.form.get("to", "")
@@ -336,9 +346,10 @@ def builder_node_move(version_id: int, node: str) -> Page:
 @bp.post("/versions/<dbid:version_id>/builder/nodes/<node>/duplicate")
 def builder_node_duplicate(version_id: int, node: str) -> Page:
     """Copy a section or item right after it (the copy gets new names)."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     path = _path(node)
     name = _node(doc, path).get("name", node)
     new, copy_path = b.duplicate_node(doc, path)
@@ -351,9 +362,10 @@ def builder_node_duplicate(version_id: int, node: str) -> Page:
 @bp.post("/versions/<dbid:version_id>/builder/nodes/<node>/delete")
 def builder_node_delete(version_id: int, node: str) -> Page:
     """Delete a section or item (references to it are then listed as issues; undo restores it)."""
-    version, doc = _editable(version_id)
-    if version is None:
-        return doc
+    found = _editable(version_id)
+    if found[0] is None:
+        return found[1]
+    version, doc = found
     path = _path(node)
     name = _node(doc, path).get("name", node)
     notice = _("%(name)s deleted.", name=name)

@@ -10,9 +10,11 @@ from werkzeug.wrappers import Response
 from app.admin import bp
 from app.admin._pages import actor, errors_of, load, uploaded_file
 from app.database import db_session
+from app.import_jobs import start_import
 from survey.errors import DomainError
+from survey.import_jobs import ImportFile, in_background, table_now
 from survey.import_templates import INTERVIEW_COLUMNS
-from survey.interviews import import_interviews, import_layout
+from survey.interviews import import_interview_table, import_layout
 from survey.models import Wave
 from survey.waves import get_wave
 
@@ -33,8 +35,13 @@ def interviews_import(wave_id: int) -> tuple[str, int] | Response:
     if upload is None:
         return _page(wave, [("file", _("Choose a file to upload."))], 422)
     try:
-        report = import_interviews(session, wave.id, upload[0], upload[1],
-                                   secret=current_app.config["SECRET_KEY"], actor=actor())
+        # a table of more than IMMEDIATE_ROWS rows (or a large workbook) is a background job
+        table = table_now(ImportFile("interviews", *upload, wave_id=wave.id))
+        if in_background(table):
+            job_id = start_import(ImportFile("interviews", *upload, wave_id=wave.id), table)
+            return redirect(url_for("admin.import_job", job_id=job_id), 303)
+        report = import_interview_table(session, wave.id, upload[0], table,
+                                        secret=current_app.config["SECRET_KEY"], actor=actor())
         session.commit()
     except DomainError as error:
         session.rollback()

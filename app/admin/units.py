@@ -9,7 +9,9 @@ from werkzeug.wrappers import Response
 from app.admin import bp
 from app.admin._pages import actor, errors_of, field_errors, form_data, load, uploaded_file
 from app.database import db_session
+from app.import_jobs import start_import
 from survey.errors import DomainError
+from survey.import_jobs import ImportFile, in_background, table_now
 from survey.import_templates import UNIT_COLUMNS
 from survey.models import PeerGroup
 from survey.units import (
@@ -17,7 +19,7 @@ from survey.units import (
     create_peer_group,
     create_unit,
     get_unit,
-    import_units,
+    import_unit_table,
     peer_groups,
     set_unit_active,
     update_peer_group,
@@ -165,7 +167,12 @@ def units_import() -> tuple[str, int] | Response:
         return _import_page([("file", _("Choose a file to upload."))], 422)
     session = db_session()
     try:
-        imported = import_units(session, upload[0], upload[1], actor())
+        # a table of more than IMMEDIATE_ROWS rows (or a large workbook) is a background job
+        table = table_now(ImportFile("units", *upload))
+        if in_background(table):
+            return redirect(url_for("admin.import_job",
+                                    job_id=start_import(ImportFile("units", *upload), table)), 303)
+        imported = import_unit_table(session, upload[0], table, actor())
         session.commit()
     except DomainError as error:
         session.rollback()

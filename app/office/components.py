@@ -1,4 +1,5 @@
-"""Importing base / differential / bonus scores (office or admin only)."""
+"""Importing base / differential / bonus scores (office or admin only); a large file is a
+background job (survey.import_jobs) with a page of its own."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.database import db_session
+from app.import_jobs import import_job_page, start_import
 from app.office import bp
 from app.office.runs import require_write
 from survey.errors import ValidationFailed
+from survey.import_jobs import ImportFile, in_background, table_now
 from survey.import_templates import COMPONENT_COLUMNS
 
 
 @bp.route("/components", methods=["GET", "POST"])
 def components() -> Any:
     """Upload a CSV/XLSX of component scores; every error is listed with its row."""
-    from survey.evaluation.components import COLUMNS, import_components, list_components
+    from survey.evaluation.components import COLUMNS, import_component_table, list_components
 
     require_write()
     session = db_session()
@@ -30,7 +33,12 @@ def components() -> Any:
             errors, status = [("", _("Choose a .csv or .xlsx file."))], 422
         else:
             try:
-                rows = import_components(session, upload.filename, upload.read(), current_user.username)
+                # a table of more than IMMEDIATE_ROWS rows (or a large workbook) is a background job
+                file = ImportFile("components", upload.filename, upload.read())
+                table = table_now(file)
+                if in_background(table):
+                    return redirect(url_for("office.import_job", job_id=start_import(file, table)), 303)
+                rows = import_component_table(session, table, current_user.username)
                 session.commit()
                 flash(_("%(n)s component rows imported.", n=len(rows)), "success")
                 return redirect(url_for("office.components"), 303)
@@ -40,3 +48,11 @@ def components() -> Any:
     return render_template("office/components.html", errors=errors, columns=COLUMNS,
                            template_columns=COMPONENT_COLUMNS,
                            rows=list_components(session, request.args.get("period"))), status
+
+
+@bp.get("/imports/<job_id>")
+def import_job(job_id: str) -> Any:
+    """Progress of a background import of component scores; what was stored, or every error."""
+    require_write()
+    return import_job_page(job_id, ("components",), lambda _kind, _args: {
+        "again": url_for("office.components"), "result": url_for("office.components")})

@@ -60,7 +60,7 @@ def _fingerprint(session: Session, wave: Wave) -> tuple[Any, ...]:
         select(func.max(QualityReview.id)).join(Submission, Submission.id == QualityReview.submission_id)
         .where(Submission.wave_id == wave.id))
     run = published_run_of(session, wave)
-    return (str(session.get_bind().url), wave.id, n, last_id, low, high, last_review,
+    return (str(session.get_bind().engine.url), wave.id, n, last_id, low, high, last_review,
             run.id if run is not None else None)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Channel, Rating, Submission, SubmissionStatus
@@ -73,8 +73,8 @@ def first_seen_labels(keys: Sequence[object]) -> tuple[str, ...]:
     return tuple(str(k) for k in dict.fromkeys(k for k in keys if k is not None))
 
 
-def conditions(window: Window) -> list:
-    conds = [Submission.wave_id.in_(window.wave_ids)]
+def conditions(window: Window) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Submission.wave_id.in_(window.wave_ids)]
     if window.since is not None:
         conds.append(Submission.submitted_at >= window.since)
     if window.until is not None:

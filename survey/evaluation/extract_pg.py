@@ -66,6 +66,9 @@ def _in_snapshot(engine: Engine, snapshot: str, work: Callable[[Any], Any]) -> A
 
     fairy = engine.raw_connection()
     conn = fairy.driver_connection
+    if conn is None:  # only a connection the pool has invalidated has none
+        fairy.close()
+        raise RuntimeError("the pooled connection has no driver connection")
     try:
         conn.rollback()
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -102,8 +105,8 @@ def _fetch(sql: str) -> Callable[[Any], list]:
 def read_wave_pg(session: Session, window: Window, items: Sequence[str]) -> RawWave:
     """The PostgreSQL reader; same result as ``read_wave_portable``."""
     conds = conditions(window)
-    engine = session.get_bind()
-    snapshot = session.connection().exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+    engine = session.get_bind().engine
+    snapshot = session.connection().exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
     strata = (select(Submission.strata, (func.dense_rank().over(order_by=Submission.strata) - 1).label("code"))
               .where(*conds).group_by(Submission.strata).subquery())
     channel = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CHANNELS))

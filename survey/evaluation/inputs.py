@@ -86,7 +86,7 @@ def _units(session: Session, wave_ids: Sequence[int]) -> list[tuple[int, str, st
     if not rows:
         rated = select(Rating.unit_id).where(Rating.wave_id.in_(wave_ids)).distinct()
         rows = session.execute(stmt.where(Unit.id.in_(rated)).order_by(Unit.code)).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def load_window(session: Session, window: Window, definition: Definition, *,
@@ -132,7 +132,8 @@ def load_window(session: Session, window: Window, definition: Definition, *,
         submission_flags=sub_flags, strata=strata, rating_flags=rating_flags,
         margins=margins, quotas=quotas,
     )
-    components, covered = (None, [])
+    components: ComponentScores | None = None
+    covered: list[str] = []
     if period is not None:
         components, covered = load_components(session, period, unit_ids)
     if components is not None:

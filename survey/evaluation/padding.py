@@ -7,7 +7,7 @@ the run summary, the monitoring page and the command line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -64,7 +64,8 @@ class PaddingFinding:
 
 def group_labels(result: WaveResult, interviewer_ids: Sequence[str]) -> dict[int, str]:
     """Label of each group code the padding tests used: interviewer ids, then web sources."""
-    codes = np.unique(result.test_groups[result.test_groups >= 0]) if result.test_groups is not None else []
+    codes: Iterable[Any] = (np.unique(result.test_groups[result.test_groups >= 0])
+                            if result.test_groups is not None else [])
     k = len(interviewer_ids)
     return {int(c): interviewer_ids[int(c)] if c < k else _("web source %(n)s", n=int(c) - k + 1)
             for c in codes}

@@ -111,7 +111,7 @@ def public_disclosure(session: Session, run: EvaluationRun, sponsor: str, lang: 
         weights = _("Each quarter is weighted as published; the year is the mean of its quarters.")
     else:
         weights = _("Not weighted to population figures: every valid rating counts the same.")
-    questions = ()
+    questions: tuple[str, ...] = ()
     if definition is not None:
         questions = tuple(definition.label(definition.question(item.name), lang)
                           for item in definition.scored_items)

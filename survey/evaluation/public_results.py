@@ -183,10 +183,11 @@ def publication_key(session: Session) -> str:
             .where(EvaluationRun.status.in_((RunStatus.PUBLISHED, RunStatus.SUPERSEDED)))
             .order_by(EvaluationRun.id)):
         digest.update(repr(tuple(row)).encode())
-    for row in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.name_en).order_by(Unit.id)):
-        digest.update(repr(tuple(row)).encode())
-    for row in session.execute(select(PeerGroup.code, PeerGroup.name, PeerGroup.name_en).order_by(PeerGroup.id)):
-        digest.update(repr(tuple(row)).encode())
+    for unit_row in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.name_en).order_by(Unit.id)):
+        digest.update(repr(tuple(unit_row)).encode())
+    for group_row in session.execute(select(PeerGroup.code, PeerGroup.name, PeerGroup.name_en)
+                                     .order_by(PeerGroup.id)):
+        digest.update(repr(tuple(group_row)).encode())
     return digest.hexdigest()[:32]
 
 
@@ -321,7 +322,7 @@ def unit_results(session: Session, code: str, lang: str) -> UnitResults | None:
         return None
     latest = max(rows, key=lambda r: (r.run.kind == "quarter", r.run.period))
     sizes = _group_sizes(session, [(r.run_id, r.peer_group) for r in rows])
-    points = {"quarter": [], "year": []}
+    points: dict[str, list[TrendPoint]] = {"quarter": [], "year": []}
     for row in sorted(rows, key=lambda r: r.run.period):
         low, high = _rankset(row) if row.social_rank is not None else (None, None)
         points[row.run.kind].append(TrendPoint(

@@ -115,12 +115,13 @@ class CityIndex:
 
 
 def city_index(rows: Sequence[EvaluationResult], z: float) -> CityIndex | None:
-    pairs = [(r.si, r.si_se) for r in rows if _finite(r.si, r.si_se)]
+    pairs = [(r.si, r.si_se) for r in rows
+             if r.si is not None and r.si_se is not None and _finite(r.si, r.si_se)]
     if not pairs:
         return None
     k = len(pairs)
-    value = sum(si for si, _se in pairs) / k  # type: ignore[misc]
-    se = math.sqrt(sum(se * se for _si, se in pairs)) / k  # type: ignore[operator]
+    value = sum(si for si, _se in pairs) / k
+    se = math.sqrt(sum(se * se for _si, se in pairs)) / k
     return CityIndex(value, se, max(0.0, value - z * se), min(100.0, value + z * se), k)
 
 

@@ -26,7 +26,7 @@ def create_token(session: Session, name: str, username: str, actor: str) -> tupl
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         errors.append(("user", _("Unknown user %(name)s.", name=username)))
-    if errors:
+    if errors or user is None:
         raise ValidationFailed(errors)
     secret = "my_" + secrets.token_urlsafe(32)
     token = ApiToken(token_hash=sha256_hex(secret), name=name, user_id=user.id, scope=SCOPE)
