@@ -26,7 +26,6 @@ def decide(run_id: int) -> Any:
     try:
         decide_placement(db_session(), run_id, unit_code, scope, form.get("decision", ""),
                          form.get("reason", ""), current_user.username)
-        db_session().commit()
     except ValidationFailed as error:
         db_session().rollback()
         typed = {"unit_code": unit_code, "scope": scope, "decision": form.get("decision", ""),

@@ -237,7 +237,6 @@ def publish(run_id: int) -> Any:
     load_run(run_id)
     try:
         publish_run(db_session(), run_id, current_user.username, request.form.get("reason") or None)
-        db_session().commit()
     except DomainError as error:
         return domain_error_page(error)
     flash(_("Run %(id)s is published and frozen.", id=run_id), "success")
@@ -254,7 +253,6 @@ def supersede(run_id: int) -> Any:
     old_id = db_id(request.form.get("old")) or 0
     try:
         supersede_run(db_session(), old_id, run_id, request.form.get("reason", ""), current_user.username)
-        db_session().commit()
     except DomainError as error:
         return domain_error_page(error)
     flash(_("Run %(new)s supersedes run %(old)s.", new=run_id, old=old_id), "success")
@@ -269,7 +267,6 @@ def delete(run_id: int) -> Any:
     load_run(run_id)
     try:
         delete_run(db_session(), run_id, current_user.username)
-        db_session().commit()
     except DomainError as error:
         return domain_error_page(error)
     flash(_("Draft run %(id)s deleted.", id=run_id), "success")

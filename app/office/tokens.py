@@ -26,7 +26,6 @@ def tokens() -> Any:
         try:
             _token, secret = create_token(session, request.form.get("name", ""), current_user.username,
                                           current_user.username)
-            session.commit()
         except DomainError as error:
             session.rollback()
             errors, status = getattr(error, "errors", [("name", error.message)]), 422
@@ -41,7 +40,6 @@ def revoke_token(token_id: int) -> Any:
     require_write()
     try:
         revoke(db_session(), token_id, current_user.username)
-        db_session().commit()
     except DomainError as error:
         db_session().rollback()
         return render_template("error.html", code=error.status, message=error.message), error.status
