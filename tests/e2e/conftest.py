@@ -51,9 +51,9 @@ def _requirements() -> None:
     require(importlib.util.find_spec("gunicorn") is not None, "gunicorn is not installed")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[e2e_server.Served]:
-    """The seeded app under gunicorn with two workers; killed at the end of the session."""
+    """The seeded app under gunicorn with two workers; killed after the last e2e test."""
     _requirements()
     running = e2e_server.start(tmp_path_factory.mktemp("e2e"))
     try:
@@ -62,7 +62,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[e2e_server.Serv
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(served: e2e_server.Served) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
