@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, render_template
 from flask_babel import gettext as _
@@ -124,7 +124,8 @@ def _register_error_pages(app: Flask) -> None:
         }
         code = error.code or 500
         message = messages.get(code, error.description or _("Something went wrong."))
-        response = error.get_response()
+        # werkzeug builds it as a full (WSGI) Response; its annotation names the sans-IO base class
+        response = cast(Response, error.get_response())
         body = render_template("error.html", code=code, message=message)
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -74,14 +74,14 @@ def read_input(path: str) -> bytes:
     return file.read_bytes()
 
 
-def fail(errors: list[str] | str) -> None:
+def fail(errors: list[str] | str) -> NoReturn:
     """Print every error on its own line on stderr and exit 1."""
     for line in [errors] if isinstance(errors, str) else errors:
         click.echo(line, err=True)
     sys.exit(1)
 
 
-def fail_domain(error: DomainError) -> None:
+def fail_domain(error: DomainError) -> NoReturn:
     if isinstance(error, ValidationFailed):
         fail([f"{field}: {message}" for field, message in error.errors])
     fail(error.message)

@@ -38,7 +38,7 @@ def list_command(period: str | None) -> None:
     units = dict(session.execute(
         select(EvaluationResult.run_id, func.count()).where(
             EvaluationResult.run_id.in_([r.id for r in runs])).group_by(EvaluationResult.run_id)
-    ).all()) if runs else {}
+    ).tuples().all()) if runs else {}
     for run in runs:
         click.echo(_run_line(run, int(units.get(run.id, 0))))
     click.echo(len(runs))

@@ -302,11 +302,11 @@ def question_from_form(form: Form, languages: list[str]) -> tuple[dict[str, Any]
         if field in allowed and _flag(form, field):
             out[field] = True
     for field in NUMBER_FIELDS:
-        value = parse_number(form.get(field, ""), field, errors)
-        if field == "weight" and value == DEFAULT_WEIGHT and not out.get("scored"):
+        number = parse_number(form.get(field, ""), field, errors)
+        if field == "weight" and number == DEFAULT_WEIGHT and not out.get("scored"):
             continue  # the form's default weight means nothing for an item that is not scored
-        if field in allowed and value is not None:
-            out[field] = value
+        if field in allowed and number is not None:
+            out[field] = number
     return out, errors
 
 

@@ -79,8 +79,8 @@ class DemoReport:
 def seed_demo(session: Session, n_responses: int = 20000, now: datetime | None = None) -> DemoReport:
     """Create the demo city unless units already exist (idempotent); the caller commits."""
     if session.scalar(select(func.count(Unit.id))):
-        closed = session.scalar(select(Wave.id).where(Wave.state == WaveState.CLOSED).limit(1))
-        return DemoReport(created=False, wave_id=closed)
+        closed_id = session.scalar(select(Wave.id).where(Wave.state == WaveState.CLOSED).limit(1))
+        return DemoReport(created=False, wave_id=closed_id)
     now = now or datetime.now(UTC)
     units = _units(session)
     logins = []

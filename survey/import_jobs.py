@@ -54,8 +54,8 @@ INTERVIEWS_DONE = N_("%(imported)s interviews imported (%(rows)s rows); %(skippe
                      "already in this wave and were skipped.")
 UNITS_DONE = N_("%(count)s units imported.")
 COMPONENTS_DONE = N_("%(n)s component rows imported.")
-ROWS_REFUSED = N_("Nothing was imported: %(count)s problems were found in the file. Each is listed "
-                  "below with its row.")
+ROWS_REFUSED = N_("Nothing was imported. Problems found in the file: %(count)s, each listed below "
+                  "with its row.")
 ROWS_ADVICE = N_("Correct these rows in the file and upload it again.")
 RACED = N_("Another import of some of the same rows finished at the same time, so nothing from "
            "this upload was stored.")

@@ -161,11 +161,11 @@ class UploadTemplate:
         """The rows on the first sheet (what an import reads), the columns explained on a second."""
         from openpyxl import Workbook
 
-        from survey.xlsx_bytes import workbook_bytes
+        from survey.xlsx_bytes import first_sheet, workbook_bytes
 
         numeric = {c.name for c in self.documented if c.numeric}
         workbook = Workbook()
-        data = workbook.active
+        data = first_sheet(workbook)
         data.title = self.kind
         data.append(list(self.header))
         for row in self.rows:
@@ -330,10 +330,14 @@ def _candidates(definition: Definition, question: Question, units: Mapping[str, 
     if kind in ("select_one", "select_multiple") and question.list_name:
         choices = definition.choices(question.list_name)
         names = [c.name for c in choices if not c.missing] + [c.name for c in choices if c.missing]
-        return names if kind == "select_one" else [[name] for name in names]
+        if kind == "select_one":
+            return names
+        return [[name] for name in names]
     if kind in ("select_one_unit", "select_multiple_unit"):
         codes = [code for code, k in units.items() if k == question.unit_kind]
-        return codes if kind == "select_one_unit" else [[code] for code in codes]
+        if kind == "select_one_unit":
+            return codes
+        return [[code] for code in codes]
     if kind in ("integer", "decimal"):
         low = question.min if question.min is not None else 0
         high = question.max if question.max is not None else low + 100

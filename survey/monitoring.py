@@ -261,6 +261,7 @@ def review_list(session: Session, wave: Wave, *, flag: str | None = None, offset
     :data:`ANY_FLAG`). Quarantined first (they wait for a decision), then accepted, then
     excluded."""
     flagged = cast(Submission.flags, String).like('%"%')  # a non-empty list holds a quoted name
+    condition: ColumnElement[bool]
     if flag == ANY_FLAG:
         condition = flagged
     elif flag is not None:

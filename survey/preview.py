@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from survey.drafts import Step, page_questions, rateable_units, survey_steps
 from survey.questionnaire import Definition, Question, screened_out_by, validate_answers
@@ -139,7 +139,15 @@ def page_values(state: PreviewState, step: Step) -> dict[str, Any]:
     return dict(state.ratings.get(step.unit, {}) if step.unit else state.answers)
 
 
-def posted_values(questions: list[Question], form: Mapping[str, Any]) -> dict[str, Any]:
+class PostedForm(Protocol):
+    """A posted form as the web layer hands it over (werkzeug's ``MultiDict``)."""
+
+    def get(self, key: str, default: str, /) -> str: ...
+
+    def getlist(self, key: str) -> list[Any]: ...
+
+
+def posted_values(questions: list[Question], form: PostedForm) -> dict[str, Any]:
     """A page's answers from a posted form (``form.getlist`` for multiple choices)."""
     values: dict[str, Any] = {}
     for q in questions:

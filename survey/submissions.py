@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import BindParameter, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,7 +147,7 @@ def _lookup_statement() -> Any:
     unique, so one row at most), with the draft, device and burst facts as subqueries, in one
     SELECT (no row: no such wave)."""
     s, i, d = Submission.__table__.c, Invitation.__table__.c, Draft.__table__.c
-    wave = bindparam("wave")
+    wave: BindParameter[Any] = bindparam("wave")
     burst = (select(s.id).where(s.wave_id == wave, s.source_hash == bindparam("source"),
                                 s.submitted_at >= bindparam("since", type_=s.submitted_at.type))
              .limit(bindparam("limit")).subquery())
@@ -188,10 +188,10 @@ def _lookup(session: Session, wave_id: int, client_id: str | None, code: object,
     if row is None:
         return None
     wave = WaveFacts.from_row(row)
-    row = row[len(COLUMNS):]
-    return wave, _Lookup(row[0] if client_id else None, row[1], row[2], row[3], row[4], row[5],
-                         bool(row[6]), device_hash is not None and listed(row[7], device_hash),
-                         int(row[8] or 0) if source_hash else 0)
+    rest = row[len(COLUMNS):]
+    return wave, _Lookup(rest[0] if client_id else None, rest[1], rest[2], rest[3], rest[4], rest[5],
+                         bool(rest[6]), device_hash is not None and listed(rest[7], device_hash),
+                         int(rest[8] or 0) if source_hash else 0)
 
 
 def load_wave(session: Session, wave_id: int) -> WaveFacts | None:
@@ -224,13 +224,14 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
             check_body(body)  # before anything hashes or reads it
         except BodyError as error:
             return SubmissionResult(422, "invalid", errors=error.errors)
-    client_id = body.get("client_submission_id") if is_object else None
-    client_id_ok = isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id) is not None
+    raw_client_id = body.get("client_submission_id") if is_object else None
+    client_id = (raw_client_id if isinstance(raw_client_id, str)
+                 and CLIENT_ID.fullmatch(raw_client_id) is not None else None)  # None unless valid
     body_hash = body_sha256(body) if is_object else ""
     device_hash = keyed_hash(request.secret, "device", request.device) if request.device else None
     source_hash = keyed_hash(request.secret, "source", request.source) if request.source else None
     code = body.get("invitation_code") if is_object else None
-    loaded = _lookup(session, request.wave_id, client_id if client_id_ok else None, code,
+    loaded = _lookup(session, request.wave_id, client_id, code,
                      request.secret, device_hash, source_hash, now)
     if loaded is None:  # no wave: nothing can have been stored in it either
         return SubmissionResult(410, "closed", message=_("This survey is not open."))
@@ -253,16 +254,16 @@ def submit(session: Session, request: SubmissionRequest, now: datetime | None = 
                 "This invitation code is not valid for this survey."))
         if facts.used_at is not None:
             # the code may have been used by this very submission a moment ago (a racing retry)
-            return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
+            return (client_id is not None and _replay(session, wave.id, client_id, body_hash)) or \
                 SubmissionResult(409, "used", message=_("This invitation code has already been used."))
     if facts.device_used:
-        return (client_id_ok and _replay(session, wave.id, client_id, body_hash)) or \
+        return (client_id is not None and _replay(session, wave.id, client_id, body_hash)) or \
             SubmissionResult(409, "device", message=_(
                 "A response to this survey was already sent from this device."))
     definition = definition_of(session, wave.questionnaire_version_id, wave.version_sha,
                                wave.version_status)
     return _validate_and_store(session, request, wave, definition, facts, body,
-                               client_id if client_id_ok else None, body_hash, device_hash,
+                               client_id, body_hash, device_hash,
                                source_hash, now)
 
 

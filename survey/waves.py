@@ -170,7 +170,7 @@ def update_wave(session: Session, wave: Wave, data: WaveInput, actor: str) -> Wa
     if version is not None and version.id != wave.questionnaire_version_id and has_responses(session, wave):
         errors.append(("questionnaire", _(
             "This wave already has responses, so its questionnaire version cannot change.")))
-    if errors:
+    if errors or version is None:  # no version always comes with an error
         raise ValidationFailed(errors)
     old = _snapshot(wave)
     wave.name, wave.period = values["name"], values["period"]

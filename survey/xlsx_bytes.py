@@ -14,6 +14,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+
+def first_sheet(workbook: Workbook) -> Worksheet:
+    """The worksheet a new ``Workbook()`` starts with (openpyxl types ``active`` as optional)."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet = workbook.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("the workbook's active sheet is not a worksheet")
+    return sheet
 
 
 def workbook_bytes(workbook: Workbook, moment: datetime) -> bytes:

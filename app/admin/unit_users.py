@@ -36,7 +36,7 @@ def unit_user_new() -> tuple[str, int]:
     codes = request.form.getlist("units")
     typed = request.form.get("password", "")
     password = typed or generate_password()
-    values = {"username": username, "units": codes}
+    values: dict[str, object] = {"username": username, "units": codes}
     session = db_session()
     try:
         user = create_user(session, username, Role.UNIT, password, actor=actor(), unit_codes=codes)

@@ -148,7 +148,8 @@ def _detail(wave: Wave, status: int = 200, **extra: Any) -> tuple[str, int]:
             extra.setdefault("quota_table_errors", errors)
     extra.setdefault("margin_tables", margin_tables(session, wave, None, current_language()))
     district_ids = {m.district_unit_id for m in wave.margins if m.district_unit_id}
-    districts = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(district_ids))).all())
+    districts = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(district_ids)))
+                     .tuples().all())
     return render_template("admin/wave.html", wave=wave, codes=code_counts(session, wave),
                            district_codes=districts, margins=sorted(
                                wave.margins, key=lambda m: (m.district_unit_id or 0, m.variable,

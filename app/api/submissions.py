@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from babel import Locale
 from flask import current_app, jsonify, request
 from flask_babel import force_locale
@@ -84,7 +86,8 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
 @bp.errorhandler(TooManyRequests)
 def _too_many(error: TooManyRequests) -> Response:
     """429 as JSON for API clients, with the Retry-After header of the limit."""
-    response = error.get_response()
+    # werkzeug builds it as a full (WSGI) Response; its annotation names the sans-IO base class
+    response = cast(Response, error.get_response())
     with force_locale(api_locale()):
         message = _("Too many requests. Please wait a moment and try again.")
     response.set_data(jsonify(error="rate_limited", message=message).get_data())

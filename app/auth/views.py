@@ -36,7 +36,7 @@ def _login_limit() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> str | tuple[str, int] | Response:
     """Sign in; a wrong username or password gets the same message."""
     from app.auth.forms import LoginForm
 

@@ -38,7 +38,7 @@ MAX_AGE = 300
 #: Responses built for visitors, kept per worker under their ETag (which names everything they
 #: depend on, so an entry is never stale): a page or a chart is built once per publication.
 CACHE_SIZE = 64
-_built: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+_built: OrderedDict[str, tuple[bytes, str | None]] = OrderedDict()
 _built_lock = threading.Lock()
 
 

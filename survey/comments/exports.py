@@ -17,7 +17,7 @@ from datetime import datetime
 from survey.comments.browse import listing_order
 from survey.comments.extract import CommentRecord
 from survey.evaluation.exports import escape_text
-from survey.xlsx_bytes import workbook_bytes
+from survey.xlsx_bytes import first_sheet, workbook_bytes
 
 FORMATS = ("csv", "xlsx")
 MEDIA_TYPES = {
@@ -66,7 +66,7 @@ def export_comments(comments: Sequence[CommentRecord], fmt: str, *, period: str,
     from openpyxl import Workbook
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = first_sheet(workbook)
     sheet.title = "comments"
     sheet.append(list(header))
     for row in rows:

@@ -204,6 +204,8 @@ def unit_trend_figure(session: Session, unit_code: str, lang: str = "zh"):
     latest = session.scalar(select(EvaluationResult).join(EvaluationRun).where(
         EvaluationRun.period == periods[-1], EvaluationRun.status == RunStatus.PUBLISHED,
         EvaluationRun.kind == "quarter", EvaluationResult.unit_code == unit_code))
+    if latest is None:  # cannot happen: ``own`` holds its row
+        raise NotFound(_("Nothing is published for this unit."))
     name = unit_names(session, [latest], lang)[unit_code]
     return trend_chart(
         periods, {name: [value(own[p].si) for p in periods]},

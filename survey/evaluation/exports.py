@@ -31,7 +31,7 @@ from typing import Any
 from survey.evaluation.decisions import consec_bottom_text, decision_text
 from survey.export_text import safe_cell
 from survey.models import EvaluationResult, EvaluationRun
-from survey.xlsx_bytes import workbook_bytes
+from survey.xlsx_bytes import first_sheet, workbook_bytes
 
 #: The DESIGN §8 columns, in their order.
 DESIGN_COLUMNS: tuple[str, ...] = (
@@ -154,12 +154,12 @@ def export_xlsx(run: EvaluationRun) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = first_sheet(workbook)
     sheet.title = "results"
     sheet.append(list(COLUMNS))
     for row in _ordered(run):
         values = row_values(run, row)
-        cells = []
+        cells: list[str | int | float | None] = []
         for column in COLUMNS:
             value = values[column]
             if column in TEXT_COLUMNS:
@@ -171,10 +171,10 @@ def export_xlsx(run: EvaluationRun) -> bytes:
             else:
                 cells.append(round(float(value), 6))
         sheet.append(cells)
-        for cell in sheet[sheet.max_row]:
-            if COLUMNS[cell.column - 1] in TEXT_COLUMNS:
+        for column, cell in zip(COLUMNS, sheet[sheet.max_row], strict=True):
+            if column in TEXT_COLUMNS:
                 cell.data_type = "s"  # never a formula, whatever the text
-            elif COLUMNS[cell.column - 1] not in INT_COLUMNS:
+            elif column not in INT_COLUMNS:
                 cell.number_format = "0.000000"
     if run.supersedes_id is not None:
         _correction_sheet(workbook, run)

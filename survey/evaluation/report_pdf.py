@@ -102,7 +102,8 @@ class Writer:
 
     def text(self, text: str, size: float = 11, height: float = 6.5, bold: bool = False,
              align: str = "J", colour: tuple[int, int, int] = (0, 0, 0), indent: bool = False) -> None:
-        self.pdf.set_font(FONT, style="B" if bold else "", size=size)
+        # fpdf2 takes fractional sizes and widths; types-fpdf2 declares them int
+        self.pdf.set_font(FONT, style="B" if bold else "", size=size)  # type: ignore[arg-type]
         self.pdf.set_text_color(*colour)
         text = (self.indent if indent else "") + text
         if self.wrap == WrapMode.CHAR:
@@ -143,10 +144,12 @@ class Writer:
     def table(self, group: GroupSection) -> None:
         count = len(group.columns)
         widths = WIDTHS[:count]
-        self.pdf.set_font(FONT, size=TABLE_SIZE)
+        self.pdf.set_font(FONT, size=TABLE_SIZE)  # type: ignore[arg-type]
         style = FontFace(emphasis="BOLD", fill_color=(231, 230, 230))
-        with self.pdf.table(col_widths=widths, width=self.width, text_align=ALIGN[:count],
-                            line_height=4.0, padding=0.8, headings_style=style, repeat_headings=1,
+        with self.pdf.table(col_widths=widths, text_align=ALIGN[:count],
+                            width=self.width,  # type: ignore[arg-type]
+                            line_height=4.0,  # type: ignore[arg-type]
+                            padding=0.8, headings_style=style, repeat_headings=1,
                             wrapmode=self.wrap) as table:
             header = table.row()
             for name in group.columns:

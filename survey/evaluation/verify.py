@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from survey.errors import ValidationFailed
+from survey.errors import NotFound, ValidationFailed
 from survey.evaluation.decisions import replay_decisions
 from survey.evaluation.exports import COLUMNS
 from survey.evaluation.inputs import load_wave
@@ -127,6 +127,8 @@ def verify_run(session: Session, run_id: int) -> VerifyReport:
         digest = _quarters_hash(quarters)
         fresh_rows = compute_year(session, int(run.year or run.period), quarters, settings)[2]
     else:
+        if run.wave_id is None:  # what load_wave says of a wave that does not exist
+            raise NotFound(_("Wave %(id)s does not exist.", id=run.wave_id))
         data = load_wave(session, run.wave_id, item_weights=dict(settings.item_weights or {}) or None,
                          district_variable=settings.scoring.district_variable)
         digest = data.input_sha256

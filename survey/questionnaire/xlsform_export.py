@@ -95,7 +95,7 @@ def export_xlsform(definition: Definition) -> bytes:
     """The definition as an XLSForm workbook (.xlsx bytes)."""
     from openpyxl import Workbook
 
-    from survey.xlsx_bytes import workbook_bytes
+    from survey.xlsx_bytes import first_sheet, workbook_bytes
 
 
     writer = _Writer(definition)
@@ -103,7 +103,7 @@ def export_xlsform(definition: Definition) -> bytes:
         writer.section(section)
     langs = definition.languages
     workbook = Workbook()
-    survey = workbook.active
+    survey = first_sheet(workbook)
     survey.title = "survey"
     _write(survey, writer.survey_headers, writer.rows)
     choice_rows = [
