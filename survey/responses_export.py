@@ -156,10 +156,15 @@ def response_rows(session: Session, wave_id: int, run_id: int | None = None
              .execution_options(yield_per=BATCH_ROWS))
 
     def rows() -> Iterator[list[Any]]:
-        # the connection is taken when the first row is wanted: a web response streams after
-        # its request's transaction was committed
+        # a connection of its own, taken when the first row is wanted and given back as soon as
+        # the last one was read: a web response streams after its request's transaction was
+        # committed, and may be closed by the client long after
         cell = _Cells()
-        for sub in session.connection().execute(query):
+        with session.get_bind().connect() as conn:
+            yield from _rows(conn, cell)
+
+    def _rows(conn: Any, cell: _Cells) -> Iterator[list[Any]]:
+        for sub in conn.execute(query):
             local = sub.submitted_at.astimezone(SHANGHAI)
             stored = sub.answers or {}
             answers = stored.get("answers", {})
