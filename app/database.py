@@ -23,6 +23,7 @@ def init_database(app: Flask) -> None:
     app.extensions["minyi_engine"] = engine
     app.extensions["minyi_database"] = str(engine.url)  # a cache key (password masked)
     app.extensions["minyi_sessions"] = make_session_factory(engine)
+    app.extensions["minyi_app"] = app  # for work handed to a thread (this_app)
 
     @app.after_request
     def _commit_or_roll_back(response: Response) -> Response:
@@ -56,6 +57,12 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["minyi_sessions"]()
     return g.db_session
+
+
+def this_app() -> Flask:
+    """The application object itself (not the ``current_app`` proxy), for a background thread."""
+    app: Flask = current_app.extensions["minyi_app"]
+    return app
 
 
 def discard_changes() -> None:

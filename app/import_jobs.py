@@ -17,12 +17,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, abort, current_app, make_response, render_template
+from flask import Flask, abort, make_response, render_template
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.database import db_session
+from app.database import db_session, this_app
 from survey import jobs
 from survey.db import utcnow
 from survey.errors import DomainError
@@ -66,7 +66,7 @@ def _inline(app: Flask) -> bool:
 def start_import(upload: ImportFile, table: Table | None) -> str:
     """Record an import job for the current user and run it (in a daemon thread, or inline
     when testing); return its id. ``table``: the upload as the request read it, or None."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = this_app()
     actor = str(current_user.username)
     form_args = {"wave": upload.wave_id} if upload.wave_id is not None else None
     sessions: sessionmaker = app.extensions["minyi_sessions"]

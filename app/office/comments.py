@@ -50,9 +50,9 @@ def comments_index() -> str:
     _require_reader()
     session = db_session()
     waves = session.scalars(select(Wave).order_by(Wave.opens_at.desc())).all()
-    accepted = dict(session.execute(
+    accepted: dict[int, int] = dict(session.execute(
         select(Submission.wave_id, func.count(Submission.id))
-        .where(Submission.status == SubmissionStatus.ACCEPTED).group_by(Submission.wave_id)).all())
+        .where(Submission.status == SubmissionStatus.ACCEPTED).group_by(Submission.wave_id)).tuples().all())
     return render_template("office/comments_index.html", waves=waves, accepted=accepted)
 
 

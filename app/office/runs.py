@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -20,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from app.database import db_session
+from app.database import db_session, this_app
 from app.ids import db_id
 from app.office import bp
 from app.office._jobs import Work, failure_words, start_job
@@ -117,7 +116,7 @@ def new_run() -> Any:
         return render_template("office/run_new.html",
                                **_form_context(kind, target, values, items, error.errors)), 422
     actor = current_user.username
-    job_id = start_job(current_app._get_current_object(), actor, str(getattr(target, "name", target)),
+    job_id = start_job(this_app(), actor, str(getattr(target, "name", target)),
                        _work(kind, target, settings, actor), _form_args(kind, target))
     return redirect(url_for("office.job", job_id=job_id), 303)
 
@@ -137,6 +136,7 @@ def _work(kind: str, target: Any, settings: Any, actor: str) -> Work:
 
     def work(session: Session, progress: Callable[[str, float], None]) -> int:
         if kind == "quarterly":
+            assert wave_id is not None
             return evaluate_wave_run(session, wave_id, settings, actor, progress).id
         if kind == "annual":
             return evaluate_year_run(session, int(target), settings, actor).id
@@ -219,7 +219,7 @@ def render_run(run: EvaluationRun, typed: dict[str, Any] | None = None) -> str:
         sensitivity=sensitivity(run, unit), legend=flags_used(rows),
         sort=sort, descending=descending, sortable=SORTABLE, can_write=can_write(),
         unit=unit, supersedable=published, pending=pending_placements(run) if unit is None else [],
-        decided=[(r, scope, r.decisions[scope]) for r in sorted(rows, key=lambda r: (r.peer_group, r.unit_code))
+        decided=[(r, scope, (r.decisions or {})[scope]) for r in sorted(rows, key=lambda r: (r.peer_group, r.unit_code))
                  for scope in ("social", "total") if (r.decisions or {}).get(scope)],
         consec=[r for r in rows if (r.extra or {}).get("consec_bottom")],
         status_words={k: _(v) for k, v in STATUS_WORDS.items()},

@@ -21,7 +21,8 @@ def tokens() -> Any:
 
     require_write()
     session = db_session()
-    secret, errors, status = None, [], 200
+    errors: list[tuple[str, str]] = []
+    secret, status = None, 200
     if request.method == "POST":
         try:
             _token, secret = create_token(session, request.form.get("name", ""), current_user.username,

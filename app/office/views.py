@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from typing import cast
+
+from flask import Flask, render_template
 from sqlalchemy import case, func, select
 
 from app.database import db_session
@@ -11,7 +13,7 @@ from app.office.runs import can_write, viewer_unit
 from app.office.words import init_words
 from survey.models import EvaluationResult, EvaluationRun, RunStatus, Wave
 
-bp.record_once(lambda state: init_words(state.app))
+bp.record_once(lambda state: init_words(cast(Flask, state.app)))
 
 
 @bp.app_template_global()
