@@ -42,7 +42,6 @@ def interviews_import(wave_id: int) -> tuple[str, int] | Response:
             return redirect(url_for("admin.import_job", job_id=job_id), 303)
         report = import_interview_table(session, wave.id, upload[0], table,
                                         secret=current_app.config["SECRET_KEY"], actor=actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return _page(wave, errors_of(error), 422)

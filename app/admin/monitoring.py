@@ -96,7 +96,6 @@ def review_submission(submission_id: int) -> WerkzeugResponse:
     wave_id = submission.wave_id
     try:
         action(session, submission_id, request.form.get("reason", ""), actor=actor())
-        session.commit()
         flash(_("Response %(id)s: decision recorded.", id=submission_id), "success")
     except ValidationFailed as error:
         session.rollback()
@@ -118,7 +117,6 @@ def review_interviewer(wave_id: int, interviewer_id: str) -> tuple[str, int] | W
     reason = request.form.get("reason", "")
     try:
         count = action(session, wave_id, interviewer_id, reason, actor())
-        session.commit()
     except NotFound:
         session.rollback()
         abort(404)

@@ -57,7 +57,6 @@ def unit_new() -> tuple[str, int] | Response:
     session = db_session()
     try:
         unit = create_unit(session, _input(form), actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return _form_page(form, field_errors(errors_of(error)), None, 422)
@@ -77,7 +76,6 @@ def unit_edit(unit_id: int) -> tuple[str, int] | Response:
     form = form_data()
     try:
         update_unit(session, unit, _input(form), actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return _form_page(form, field_errors(errors_of(error)), unit_id, 422)
@@ -102,7 +100,6 @@ def _set_active(unit_id: int, active: bool) -> Response:
     unit = load(get_unit, session, unit_id)
     try:
         set_unit_active(session, unit, active, actor())
-        session.commit()
         flash(_("Unit %(code)s is active.", code=unit.code) if active
               else _("Unit %(code)s is deactivated.", code=unit.code), "success")
     except DomainError as error:
@@ -120,7 +117,6 @@ def peer_group_new() -> tuple[str, int] | Response:
         group = create_peer_group(session, form.get("code", "").strip(),
                                   form.get("name", "").strip(), form.get("name_en", "").strip(),
                                   actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return render_template("admin/units.html", groups=peer_groups(session), values=form,
@@ -144,7 +140,6 @@ def peer_group_edit(group_id: int) -> tuple[str, int] | Response:
     try:
         update_peer_group(session, group_id, form.get("name", "").strip(),
                           form.get("name_en", "").strip(), actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return render_template("admin/peer_group_form.html", group=group, values=form,
@@ -173,7 +168,6 @@ def units_import() -> tuple[str, int] | Response:
             return redirect(url_for("admin.import_job",
                                     job_id=start_import(ImportFile("units", *upload), table)), 303)
         imported = import_unit_table(session, upload[0], table, actor())
-        session.commit()
     except DomainError as error:
         session.rollback()
         return _import_page(errors_of(error), 422)

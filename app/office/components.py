@@ -39,7 +39,6 @@ def components() -> Any:
                 if in_background(table):
                     return redirect(url_for("office.import_job", job_id=start_import(file, table)), 303)
                 rows = import_component_table(session, table, current_user.username)
-                session.commit()
                 flash(_("%(n)s component rows imported.", n=len(rows)), "success")
                 return redirect(url_for("office.components"), 303)
             except ValidationFailed as error:
