@@ -169,6 +169,7 @@ def import_interview_table(session: Session, wave_id: int, filename: str, table:
     existing = set(session.scalars(select(Submission.interview_id).where(
         Submission.wave_id == wave.id, Submission.interview_id.is_not(None)))) & set(interviews)
     prepared = []
+    progress("checking", 0.0)
     for done, interview in enumerate(interviews.values(), start=1):
         checked = _check_interview(definition, units, interview, question_names, secret, errors)
         if checked is not None and interview.key not in existing:

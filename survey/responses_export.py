@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -40,6 +42,12 @@ WEIGHT_COLUMN = "final_weight"
 BATCH_ROWS = 2_000
 #: Size of the CSV pieces handed to the writer or the HTTP response.
 CHUNK_BYTES = 256 * 1024
+#: The sheet's part in the package openpyxl writes (one sheet).
+SHEET_PART = "xl/worksheets/sheet1.xml"
+#: What XML text escapes, as lxml (openpyxl's writer) does: a carriage return too, or a reader
+#: would turn it into a line feed.
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_XML_ESCAPED = re.compile("[&<>\r]")
 
 
 def _text(value: Any) -> str:
@@ -213,20 +221,67 @@ def csv_chunks(header: list[str], rows: Iterator[list[Any]]) -> Iterator[bytes]:
 
 
 def write_xlsx(header: list[str], rows: Iterator[list[Any]], out: BinaryIO) -> None:
-    """The export as an XLSX workbook written to ``out``, row by row (openpyxl's write-only
-    mode keeps the sheet in a temporary file, not in memory); fixed document timestamps.
+    """The export as an XLSX workbook written to ``out`` row by row, in flat memory.
 
-    An empty text cell is left out of the sheet rather than written empty: it reads back the
-    same (no value) and a sixth of a typical export's cells are empty."""
+    openpyxl's write-only workbook writes the package (content types, relations, styles, fixed
+    document timestamps) and the sheet with its header row; the data rows are then streamed into
+    that sheet's part as openpyxl writes cells (:func:`sheet_rows_xml`), which is four times
+    faster than a cell object each: a million rows in about 30 s instead of 130 s
+    (bench/export_bench.py). An empty text cell is left out (it reads back the same, as no value).
+    """
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     workbook.properties.created = workbook.properties.modified = datetime(2000, 1, 1)
     sheet = workbook.create_sheet("responses")
     sheet.append(header)
-    for row in rows:
-        sheet.append([None if cell == "" else cell for cell in row])
-    workbook.save(out)
+    skeleton = io.BytesIO()
+    workbook.save(skeleton)
+    with zipfile.ZipFile(skeleton) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename != SHEET_PART:
+                target.writestr(info, content)
+                continue
+            head, tail = content.split(b"</sheetData>")
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(entry, "w", force_zip64=True) as part:
+                part.write(head)
+                for chunk in sheet_rows_xml(rows, len(header), first_row=2):
+                    part.write(chunk)
+                part.write(b"</sheetData>" + tail)
+
+
+def sheet_rows_xml(rows: Iterator[list[Any]], columns: int, first_row: int) -> Iterator[bytes]:
+    """``<row>`` elements of a sheet, as openpyxl writes cells: text as an inline string (at most
+    32,767 characters, ``&<>`` and carriage returns escaped, ``xml:space="preserve"`` when it
+    has outer spaces), a number as ``%.16g``; None and empty text are left out. The text must
+    already be neutralised (:func:`survey.export_text.safe_cell`: no formula, no character XML
+    forbids)."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(i) for i in range(1, columns + 1)]
+    parts: list[str] = []
+    for number, row in enumerate(rows, start=first_row):
+        cells = []
+        for letter, value in zip(letters, row, strict=False):
+            if value is None or value == "":
+                continue
+            if value.__class__ is str:
+                text = value[:32767]
+                space = ' xml:space="preserve"' if text != text.strip() else ""
+                if _XML_ESCAPED.search(text):
+                    text = text.translate(_XML_ESCAPES)
+                cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            else:
+                cells.append(f'<c r="{letter}{number}" t="n"><v>{value:.16g}</v></c>')
+        parts.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(parts) == 1_000:
+            yield "".join(parts).encode("utf-8")
+            parts = []
+    yield "".join(parts).encode("utf-8")
 
 
 def write_export(session: Session, wave_id: int, fmt: str, out: BinaryIO,

@@ -26,6 +26,8 @@ IMPORT_COLUMNS = ("code", "name", "name_en", "kind", "peer_group", "peer_group_n
 REQUIRED_COLUMNS = ("code", "name", "kind", "peer_group")
 #: Rows checked between two progress reports of an import.
 PROGRESS_EVERY = 2_000
+#: New units inserted (and audited) per round of multi-row statements.
+STORE_BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ def import_unit_table(session: Session, filename: str, table: Table, actor: str,
     errors: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
     parsed: list[UnitInput] = []
+    progress("checking", 0.0)
     for done, (number, row) in enumerate(table.rows, start=1):
         if done % PROGRESS_EVERY == 0:
             progress("checking", done / len(table.rows))
@@ -233,16 +236,21 @@ def import_unit_table(session: Session, filename: str, table: Table, actor: str,
     # SQLite (32,766) and psycopg (65,535) accept in one statement
     existing = {u.code: u for u in session.scalars(select(Unit)) if u.code in seen}
     fresh = [item for item in parsed if item.code not in existing]
-    ids = dict(zip((item.code for item in fresh), session.scalars(
-        insert(Unit).returning(Unit.id, sort_by_parameter_order=True),
-        [{"code": item.code, "name": item.name, "name_en": item.name_en or None,
-          "kind": UnitKind(item.kind), "peer_group_id": groups[item.peer_group].id, "active": True}
-         for item in fresh]) if fresh else [], strict=True))
-    progress("saving", 0.5)
-    trail = [{"action": "unit.create", "object_id": str(ids[item.code]), "old": None,
-              "new": {"code": item.code, "name": item.name, "name_en": item.name_en or None,
-                      "kind": item.kind, "peer_group_code": item.peer_group, "active": True}}
-             for item in fresh]
+    ids: dict[str, int] = {}
+    for start in range(0, len(fresh), STORE_BATCH):
+        batch = fresh[start:start + STORE_BATCH]
+        created = session.scalars(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), [
+            {"code": item.code, "name": item.name, "name_en": item.name_en or None,
+             "kind": UnitKind(item.kind), "peer_group_id": groups[item.peer_group].id, "active": True}
+            for item in batch]).all()
+        session.execute(insert(AuditLog), [
+            {"actor": actor, "action": "unit.create", "object_type": "unit", "object_id": str(unit_id),
+             "old": None, "new": {"code": item.code, "name": item.name, "name_en": item.name_en or None,
+                     "kind": item.kind, "peer_group_code": item.peer_group, "active": True}}
+            for item, unit_id in zip(batch, created, strict=True)])
+        ids.update(zip((item.code for item in batch), created, strict=True))
+        progress("saving", (start + len(batch)) / len(parsed))
+    trail = []
     for item in parsed:
         unit = existing.get(item.code)
         if unit is None:
@@ -253,10 +261,9 @@ def import_unit_table(session: Session, filename: str, table: Table, actor: str,
             old = _unit_snapshot(unit)
             unit.name, unit.name_en = item.name, item.name_en or None
             unit.kind, unit.peer_group = UnitKind(item.kind), groups[item.peer_group]
-            trail.append({"action": "unit.update", "object_id": str(unit.id), "old": old,
-                          "new": _unit_snapshot(unit)})
+            trail.append({"object_id": str(unit.id), "old": old, "new": _unit_snapshot(unit)})
     session.flush()
     if trail:
-        session.execute(insert(AuditLog), [{"actor": actor, "object_type": "unit", **entry}
-                                           for entry in trail])
+        session.execute(insert(AuditLog), [{"actor": actor, "action": "unit.update",
+                                            "object_type": "unit", **entry} for entry in trail])
     return [ids[item.code] for item in parsed]

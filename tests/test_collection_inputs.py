@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from survey.models import Submission
 from tests.collect.factory import body, build_city, rating
 
+
 def _url(db) -> str:
     city = build_city(db)
     return f"/api/v1/waves/{city.waves['open']}/submissions"

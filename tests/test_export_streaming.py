@@ -36,7 +36,8 @@ from tests.collect.factory import body, build_city, rating
 from tests.collect.test_interviews import GOOD, csv_bytes
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1", "-2", "@SUM(A1)", "\ttab first",
-           "line\nbreak, \"quoted\"", "<script>alert(1)</script> 😀 \u202eRTL", "bell\x07here"]
+           "line\nbreak, \"quoted\"", "<script>alert(1)</script> 😀 \u202eRTL", "bell\x07here",
+           "  padded  ", "cr\r\nlf & <b>", "#N/A", "长" * 40_000]
 
 
 def reference_rows(session, wave_id: int, run_id: int | None = None) -> tuple[list[str], Iterator[list[Any]]]:
@@ -144,7 +145,8 @@ def test_the_csv_download_is_streamed_and_equals_the_reference(client, auth, db,
     assert len(records) == 2 * 2 + 4 + len(HOSTILE)  # two units per web response, GOOD's 4 rows
     assert [r["comment"] for r in records[-len(HOSTILE):]] == [
         "'=HYPERLINK(\"http://evil.example\",\"x\")", "'+1", "'-2", "'@SUM(A1)", "'\ttab first",
-        "line\nbreak, \"quoted\"", "<script>alert(1)</script> 😀 \u202eRTL", "bell\ufffdhere"]
+        "line\nbreak, \"quoted\"", "<script>alert(1)</script> 😀 \u202eRTL", "bell\ufffdhere",
+        "  padded  ", "cr\r\nlf & <b>", "#N/A", "长" * 40_000]
     assert records[-1]["submitted_at"] == "2026-11-21T07:30:00+08:00"
     assert records[-1]["departments"] == "H01 H02" and records[-1]["duration_s"] == "13"
 
@@ -158,6 +160,8 @@ def test_the_xlsx_download_is_sent_from_a_file_and_reads_as_the_reference(client
     got = cells(response.get_data())
     assert got == cells(reference_export(db, wave_id, "xlsx"))
     assert len(got) == 1 + 2 * 2 + 4 + len(HOSTILE)
+    comments = [row[got[0].index("comment")] for row in got[-len(HOSTILE):]]
+    assert comments[-4:] == ["  padded  ", "cr\r\nlf & <b>", "#N/A", "长" * 32_767]  # Excel's cell limit
 
 
 def test_a_missing_wave_is_404_before_anything_is_streamed(client, auth) -> None:

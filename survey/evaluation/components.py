@@ -71,6 +71,7 @@ def check_table(session: Session, table: Table, social_max: float | None = None,
     errors: list[tuple[str, str]] = []
     seen: dict[tuple[str, str], int] = {}
     out: list[ComponentRow] = []
+    progress("checking", 0.0)
     for done, (number, raw) in enumerate(table.rows, start=1):
         if done % PROGRESS_EVERY == 0:
             progress("checking", done / len(table.rows))

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url, select
@@ -131,7 +132,7 @@ def test_a_sqlite_dump_and_file_cannot_join_codes_or_devices_to_answers(app, cli
         dump = "\n".join(conn.iterdump())
     _check(".dump codes", _positions_in(dump, list(code_rank)), code_rank)
     _check(".dump devices", _positions_in(dump, list(device_rank)), device_rank)
-    raw = open(url.database, "rb").read().decode("latin-1")
+    raw = Path(url.database).read_bytes().decode("latin-1")
     positions = _positions_in(raw, keys)
     _check("file codes", positions, code_rank)
     _check("file devices", positions, device_rank)
